@@ -1,0 +1,138 @@
+"""The data that flows from a file to a search hit, as frozen dataclasses."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+#: Section types an auditor filters on; every chunk carries one.
+SECTION_TYPES = (
+    "sammanfattning",
+    "inledning",
+    "revisionsfraga",
+    "iakttagelse",
+    "bedomning",
+    "rekommendation",
+    "svar",
+    "ovrigt",
+)
+
+#: Document types a report file can be.
+DOC_TYPES = ("granskningsrapport", "missiv", "svar", "protokollsutdrag", "ovrigt")
+
+
+@dataclass(frozen=True)
+class Page:
+    """A PDF page's span in the document text; `number` is 1-based."""
+
+    number: int
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Document:
+    """A file read into plain text; every offset elsewhere points into `text`."""
+
+    text: str
+    format: str  # "pdf", "md" or "txt"
+    pages: tuple[Page, ...] = ()
+    metadata: dict = field(default_factory=dict)  # what the file itself says (PDF info, front matter)
+    warnings: tuple[str, ...] = ()
+
+    def page_at(self, offset: int) -> int | None:
+        """The 1-based page holding `offset`, or None for formats without pages."""
+        for page in self.pages:
+            if page.start <= offset < page.end:
+                return page.number
+        return self.pages[-1].number if self.pages and offset >= self.pages[-1].end else None
+
+
+@dataclass(frozen=True)
+class Section:
+    """A heading and the text it governs, [start, end) in the document text."""
+
+    title: str
+    level: int
+    start: int
+    end: int
+    path: tuple[str, ...]  # titles from the top heading down to this one
+    type: str  # one of SECTION_TYPES
+
+
+@dataclass(frozen=True)
+class ReportMeta:
+    """What a report is: kommun, firm, date, title, and what kind of document."""
+
+    title: str
+    kommun: str | None = None
+    year: int | None = None
+    date: str | None = None  # ISO yyyy-mm-dd where known
+    firm: str | None = None
+    doc_type: str = "granskningsrapport"
+    audited_body: str | None = None
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A revisionsfråga with its answer, or a rekommendation, cited to its passage."""
+
+    report_id: str
+    kind: str  # "revisionsfraga" or "rekommendation"
+    text: str
+    answer: str | None  # ja / nej / delvis / uppfyllt / delvis uppfyllt / ej uppfyllt
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """An excerpt-sized passage of a report; `text == report_text[start:end]`."""
+
+    id: str
+    report_id: str
+    text: str
+    start: int
+    end: int
+    section: str
+    section_path: tuple[str, ...]
+    section_type: str
+    page: int | None
+
+
+@dataclass(frozen=True)
+class Report:
+    """A report in the index: its identity, metadata and where it came from."""
+
+    id: str
+    meta: ReportMeta
+    source: str  # path of the file it was read from
+    sha256: str
+    format: str
+    chunk_count: int = 0
+    aliases: tuple[str, ...] = ()  # other file names with the same content
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One ranked passage in a search result, with everything needed to cite it."""
+
+    rank: int
+    score: float
+    chunk_id: str
+    report_id: str
+    title: str
+    kommun: str | None
+    year: int | None
+    firm: str | None
+    section: str
+    page: int | None
+    start: int
+    end: int
+    text: str
+    url: str
+    section_type: str
+    doc_type: str
+
+    def to_dict(self) -> dict:
+        """The hit as the JSON object the CLI and the API return."""
+        return {name: getattr(self, name) for name in self.__dataclass_fields__}
