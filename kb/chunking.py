@@ -1,0 +1,137 @@
+"""Cut a report into excerpt-sized passages that follow its structure.
+
+Chunks never cross a section boundary, break between paragraphs and list items
+where they can, between sentences where they must, and never inside a word.
+Every chunk's text is exactly `text[start:end]` of the report.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+
+from kb.models import Chunk, Document, Section
+
+MAX_CHARS = 1200
+TARGET_CHARS = 800
+MIN_CHARS = 200
+
+_BLOCK_BREAK = re.compile(r"\n\s*")  # readers put one paragraph or list item on a line
+_SENTENCE_END = re.compile(r"(?<=[.!?:;])[\"”’)]*\s+(?=[\"“(]?[A-ZÅÄÖÉ0-9])")
+_WHITESPACE = re.compile(r"\s+")
+
+
+@dataclass(frozen=True)
+class Span:
+    start: int
+    end: int
+
+
+def chunk_id(report_id: str, start: int, end: int, text: str) -> str:
+    """A stable id: the same passage of the same report gets the same id on every ingest."""
+    digest = hashlib.sha256(f"{report_id}\x1f{start}\x1f{end}\x1f{text}".encode()).hexdigest()
+    return digest[:24]
+
+
+def _strip(text: str, start: int, end: int) -> Span | None:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return Span(start, end) if end > start else None
+
+
+def _blocks(text: str, start: int, end: int) -> list[Span]:
+    """Paragraphs and list items of one section, as spans."""
+    spans, cursor = [], start
+    for match in _BLOCK_BREAK.finditer(text, start, end):
+        if (span := _strip(text, cursor, match.start())) is not None:
+            spans.append(span)
+        cursor = match.end()
+    if (span := _strip(text, cursor, end)) is not None:
+        spans.append(span)
+    return spans
+
+
+def _split_long(text: str, span: Span, max_chars: int) -> list[Span]:
+    """Split a block longer than max_chars at sentence ends, else at spaces."""
+    pieces: list[Span] = []
+    start = span.start
+    while span.end - start > max_chars:
+        limit = start + max_chars
+        cut = None
+        for match in _SENTENCE_END.finditer(text, start + max_chars // 3, limit):
+            cut = match.start()
+        if cut is None:
+            space = text.rfind(" ", start + 1, limit)
+            newline = text.rfind("\n", start + 1, limit)
+            cut = max(space, newline)
+        if cut is None or cut <= start:
+            cut = _next_space(text, limit, span.end)
+        if (piece := _strip(text, start, cut)) is not None:
+            pieces.append(piece)
+        start = cut
+    if (piece := _strip(text, start, span.end)) is not None:
+        pieces.append(piece)
+    return pieces
+
+
+def _next_space(text: str, pos: int, end: int) -> int:
+    match = _WHITESPACE.search(text, pos, end)
+    return match.start() if match else end
+
+
+def _pack(text: str, blocks: list[Span], target: int, max_chars: int) -> list[Span]:
+    """Greedily join neighbouring blocks into chunks of about `target` characters."""
+    units = [piece for block in blocks for piece in _split_long(text, block, max_chars)]
+    chunks: list[Span] = []
+    current: Span | None = None
+    for unit in units:
+        if current is None:
+            current = unit
+            continue
+        joined = unit.end - current.start
+        current_len = current.end - current.start
+        if joined <= max_chars and (current_len < target or current_len < MIN_CHARS):
+            current = Span(current.start, unit.end)
+        else:
+            chunks.append(current)
+            current = unit
+    if current is not None:
+        chunks.append(current)
+    return chunks
+
+
+def _merge_heading_only(sections: list[Section], text: str) -> list[tuple[Section, int, int]]:
+    """Let a section holding only its heading run on into the next, so no chunk is a bare title."""
+    merged: list[tuple[Section, int, int]] = []
+    pending_start: int | None = None
+    for section in sections:
+        start = pending_start if pending_start is not None else section.start
+        body = text[section.start : section.end].strip()
+        if body == section.title.strip() and body and section is not sections[-1]:
+            pending_start = start
+            continue
+        merged.append((section, start, section.end))
+        pending_start = None
+    return merged
+
+
+def chunk_document(report_id: str, document: Document, sections: list[Section],
+                   *, target: int = TARGET_CHARS, max_chars: int = MAX_CHARS) -> list[Chunk]:
+    """Chunks for a whole report; `sections` must cover the text contiguously."""
+    text = document.text
+    if not sections:
+        sections = [Section("", 0, 0, len(text), (), "ovrigt")]
+    chunks: list[Chunk] = []
+    for section, start, end in _merge_heading_only(sections, text):
+        for span in _pack(text, _blocks(text, start, end), target, max_chars):
+            body = text[span.start : span.end]
+            chunks.append(Chunk(
+                id=chunk_id(report_id, span.start, span.end, body),
+                report_id=report_id, text=body, start=span.start, end=span.end,
+                section=section.title, section_path=section.path, section_type=section.type,
+                page=document.page_at(span.start),
+            ))
+    return chunks

@@ -1,0 +1,155 @@
+"""Search: validate the query, find candidates densely (and lexically), fuse, cite."""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+
+from kb.errors import BadQuery
+from kb.index import Index
+from kb.models import Chunk, Hit, Report
+
+MAX_QUERY_CHARS = 1000
+MAX_K = 100
+RRF_K = 60
+FACET_FIELDS = ("kommun", "year", "firm", "section_type", "doc_type")
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Metadata restrictions; every hit honours all of them."""
+
+    kommun: tuple[str, ...] = ()
+    firm: tuple[str, ...] = ()
+    section_type: tuple[str, ...] = ()
+    doc_type: tuple[str, ...] = ()
+    year_from: int | None = None
+    year_to: int | None = None
+
+    def chroma_where(self) -> dict | None:
+        """The same restrictions as a Chroma `where` clause."""
+        clauses: list[dict] = []
+        for name in ("kommun", "firm", "section_type", "doc_type"):
+            values = getattr(self, name)
+            if values:
+                clauses.append({name: {"$in": list(values)}})
+        if self.year_from is not None:
+            clauses.append({"year": {"$gte": self.year_from}})
+        if self.year_to is not None:
+            clauses.append({"year": {"$lte": self.year_to}})
+        if not clauses:
+            return None
+        return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
+    def as_dict(self) -> dict:
+        return {name: getattr(self, name) for name in self.__dataclass_fields__}
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    query: str
+    hits: list[Hit]
+    facets: dict[str, dict[str, int]] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def validate(query: str, k: int) -> str:
+    """The query stripped, or BadQuery with a message the user can act on."""
+    query = (query or "").replace("\x00", " ").strip()
+    if not query:
+        raise BadQuery("Skriv något att söka efter.")
+    if len(query) > MAX_QUERY_CHARS:
+        raise BadQuery(f"Frågan är för lång (högst {MAX_QUERY_CHARS} tecken).")
+    if not 1 <= k <= MAX_K:
+        raise BadQuery(f"Antalet träffar (k) måste vara mellan 1 och {MAX_K}.")
+    return query
+
+
+def passage_url(report_id: str, chunk_id: str) -> str:
+    """The site's path that opens a report at a passage, highlighted."""
+    return f"/reports/{report_id}?passage={chunk_id}#{chunk_id}"
+
+
+def chunk_metadata(chunk: Chunk, report: Report) -> dict:
+    """What the vector store keeps beside each vector, for filtering."""
+    meta = report.meta
+    return {
+        "report_id": chunk.report_id, "kommun": meta.kommun or "", "year": meta.year or 0,
+        "firm": meta.firm or "", "section_type": chunk.section_type, "doc_type": meta.doc_type,
+    }
+
+
+def rrf(rankings: list[list[str]], k: int = RRF_K) -> list[tuple[str, float]]:
+    """Reciprocal rank fusion: reward ids ranked high by any method."""
+    scores: Counter[str] = Counter()
+    for ranking in rankings:
+        for rank, item in enumerate(ranking):
+            scores[item] += 1.0 / (k + rank + 1)
+    return scores.most_common()
+
+
+def _overlaps(chunk: Chunk, kept: list[Chunk]) -> bool:
+    return any(c.report_id == chunk.report_id and c.start < chunk.end and chunk.start < c.end
+               for c in kept)
+
+
+class Searcher:
+    """Answers queries against an open Index; create once per process."""
+
+    def __init__(self, index: Index, candidates: int = 50) -> None:
+        self.index = index
+        self.candidates = candidates
+
+    def search(self, query: str, k: int = 10, filters: Filters | None = None) -> SearchResult:
+        query = validate(query, k)
+        filters = filters or Filters()
+        timings: dict[str, float] = {}
+        t0 = time.perf_counter()
+        vector = self.index.embedder.embed_query(query)
+        timings["encode"] = time.perf_counter() - t0
+        n = max(self.candidates, 3 * k)
+        t0 = time.perf_counter()
+        dense = self.index.vectors.query(vector, n, filters.chroma_where())
+        timings["vector"] = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        fused = rrf([[cid for cid, _ in dense]])
+        timings["fusion"] = time.perf_counter() - t0
+        hits, facets = self._hits(fused, k)
+        return SearchResult(query, hits, facets, timings)
+
+    def _hits(self, fused: list[tuple[str, float]], k: int) -> tuple[list[Hit], dict]:
+        chunks = self.index.catalog.chunks_by_id([cid for cid, _ in fused])
+        reports: dict[str, Report | None] = {}
+        kept: list[Chunk] = []
+        scores: list[float] = []
+        facets: dict[str, Counter] = {name: Counter() for name in FACET_FIELDS}
+        for cid, score in fused:
+            chunk = chunks.get(cid)
+            if chunk is None or _overlaps(chunk, kept):
+                continue  # a vector the catalog no longer holds, or the same passage twice
+            if chunk.report_id not in reports:
+                reports[chunk.report_id] = self.index.catalog.report(chunk.report_id)
+            report = reports[chunk.report_id]
+            if report is None:
+                continue
+            for name, value in chunk_metadata(chunk, report).items():
+                if name in facets and value not in ("", 0):
+                    facets[name][str(value)] += 1
+            if len(kept) < k:
+                kept.append(chunk)
+                scores.append(score)
+        hits = [self._hit(rank, score, chunk, reports[chunk.report_id])
+                for rank, (chunk, score) in enumerate(zip(kept, scores, strict=True), start=1)]
+        return hits, {name: dict(counter.most_common()) for name, counter in facets.items()}
+
+    @staticmethod
+    def _hit(rank: int, score: float, chunk: Chunk, report: Report) -> Hit:
+        meta = report.meta
+        return Hit(
+            rank=rank, score=round(float(score), 6), chunk_id=chunk.id, report_id=report.id,
+            title=meta.title, kommun=meta.kommun, year=meta.year, firm=meta.firm,
+            section=chunk.section, page=chunk.page, start=chunk.start, end=chunk.end,
+            text=chunk.text, url=passage_url(report.id, chunk.id),
+            section_type=chunk.section_type, doc_type=meta.doc_type,
+        )

@@ -1,0 +1,156 @@
+"""The vector store: one Chroma collection of chunk embeddings, embedded or on a server."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+from urllib.parse import urlparse
+
+import numpy as np
+from chromadb.api.types import Documents, EmbeddingFunction, Embeddings
+
+from kb.embedding import Embedder
+from kb.errors import ModelMismatch, StoreUnavailable
+
+COLLECTION = "granskningsarkivet"
+_BATCH = 1000
+
+
+class KbEmbeddingFunction(EmbeddingFunction[Documents]):
+    """Chroma's hook to our own model, so Chroma never fetches its default one."""
+
+    def __init__(self, embedder: Embedder) -> None:
+        self._embedder = embedder
+
+    def __call__(self, input: Documents) -> Embeddings:
+        return list(self._embedder.embed_passages(list(input)))
+
+    def embed_query(self, input: Documents) -> Embeddings:
+        return [self._embedder.embed_query(text) for text in input]
+
+    @staticmethod
+    def name() -> str:
+        return "granskningsarkivet"
+
+    def get_config(self) -> dict[str, Any]:
+        return {"model": self._embedder.name}
+
+    @staticmethod
+    def build_from_config(config: dict[str, Any]) -> KbEmbeddingFunction:
+        raise NotImplementedError("open the collection through kb.vectors.VectorStore")
+
+    def is_legacy(self) -> bool:
+        return False
+
+    def default_space(self) -> str:
+        return "cosine"
+
+
+def make_client(chroma_url: str | None, path: str):
+    """A Chroma client: HttpClient for a `chroma run` server, else a PersistentClient."""
+    import chromadb
+    from chromadb.config import Settings
+
+    settings = Settings(anonymized_telemetry=False)
+    if chroma_url:
+        url = urlparse(chroma_url)
+        try:
+            return chromadb.HttpClient(host=url.hostname or "127.0.0.1", port=url.port or 8000,
+                                       ssl=url.scheme == "https", settings=settings)
+        except Exception as exc:  # chromadb raises plain ValueError/ConnectError on start
+            raise StoreUnavailable(f"Chroma-servern på {chroma_url} svarar inte: {exc}") from exc
+    return chromadb.PersistentClient(path=path, settings=settings)
+
+
+class VectorStore:
+    """Chunk vectors with the metadata that filters need; knows which model made them."""
+
+    def __init__(self, client, embedder: Embedder, *, hnsw_ef_search: int = 100) -> None:
+        self.embedder = embedder
+        self.client = client
+        self._hnsw_ef_search = hnsw_ef_search
+        self._collection = None
+
+    @property
+    def collection(self):
+        """The collection, opened lazily so a Chroma server that is down can come back."""
+        if self._collection is None:
+            self._collection = self._open()
+        return self._collection
+
+    def _open(self):
+        try:
+            collection = self.client.get_or_create_collection(
+                COLLECTION,
+                embedding_function=KbEmbeddingFunction(self.embedder),
+                configuration={"hnsw": {"space": "cosine", "ef_search": self._hnsw_ef_search,
+                                        "ef_construction": 200, "max_neighbors": 32}},
+                metadata={"kb_model": self.embedder.name, "kb_dim": self.embedder.dim},
+            )
+        except Exception as exc:
+            if _is_connection_error(exc):
+                raise StoreUnavailable(f"Vektordatabasen kan inte nås: {exc}") from exc
+            raise
+        stored = (collection.metadata or {}).get("kb_model")
+        if stored and stored != self.embedder.name:
+            raise ModelMismatch(
+                f"Indexet byggdes med modellen {stored!r} men {self.embedder.name!r} är vald. "
+                "Bygg om indexet (kb reindex) eller välj samma modell med KB_MODEL."
+            )
+        return collection
+
+    def reset(self) -> None:
+        """Drop every vector, e.g. before re-indexing with another model."""
+        try:
+            self.client.delete_collection(COLLECTION)
+        except Exception:  # noqa: S110 - absent collection is already reset
+            pass
+        self._collection = None
+
+    def upsert(self, ids: list[str], vectors: np.ndarray, metadatas: list[dict]) -> None:
+        for i in range(0, len(ids), _BATCH):
+            self._call(self.collection.upsert, ids=ids[i : i + _BATCH],
+                       embeddings=vectors[i : i + _BATCH], metadatas=metadatas[i : i + _BATCH])
+
+    def delete(self, ids: Iterable[str]) -> None:
+        ids = list(ids)
+        for i in range(0, len(ids), _BATCH):
+            self._call(self.collection.delete, ids=ids[i : i + _BATCH])
+
+    def ids(self, where: dict | None = None) -> set[str]:
+        found: set[str] = set()
+        offset = 0
+        while True:
+            page = self._call(self.collection.get, where=where, include=[], limit=5000, offset=offset)
+            found.update(page["ids"])
+            if len(page["ids"]) < 5000:
+                return found
+            offset += 5000
+
+    def count(self) -> int:
+        return self._call(self.collection.count)
+
+    def query(self, vector: np.ndarray, n: int, where: dict | None = None) -> list[tuple[str, float]]:
+        """Nearest chunks as (id, cosine similarity), best first."""
+        n = max(1, min(n, self.count() or 1))
+        result = self._call(self.collection.query, query_embeddings=[vector], n_results=n,
+                            where=where, include=["distances"])
+        return [(cid, 1.0 - float(dist)) for cid, dist in
+                zip(result["ids"][0], result["distances"][0], strict=True)]
+
+    def _call(self, method, *args, **kwargs):
+        try:
+            return method(*args, **kwargs)
+        except Exception as exc:
+            if _is_connection_error(exc):
+                self._collection = None
+                raise StoreUnavailable(f"Vektordatabasen kan inte nås: {exc}") from exc
+            raise
+
+
+def _is_connection_error(exc: Exception) -> bool:
+    name = type(exc).__name__
+    text = str(exc).lower()
+    return name in {"ConnectError", "ConnectTimeout", "ReadTimeout", "RemoteProtocolError"} or (
+        "connect" in text and ("refused" in text or "could not" in text or "failed" in text)
+    )

@@ -1,0 +1,201 @@
+"""The `kb` command: a thin layer over kb/ and ingest/ that prints and sets exit codes."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from kb.config import Config
+from kb.errors import KbError
+
+
+def _open_index(config: Config):
+    from kb.index import Index
+
+    try:
+        return Index.open(config, notify=lambda msg: click.echo(msg, err=True))
+    except KbError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="granskningsarkivet")
+@click.pass_context
+def cli(ctx: click.Context) -> None:
+    """Granskningsarkivet: search Swedish municipal audit reports, with citations."""
+    ctx.obj = Config.from_env()
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--quiet", "-q", is_flag=True, help="Print only failures and the summary.")
+@click.pass_obj
+def ingest(config: Config, paths: tuple[Path, ...], quiet: bool) -> None:
+    """Read report files and folders (.pdf, .md, .txt) into the index."""
+    from tqdm import tqdm
+
+    from ingest.pipeline import Pipeline, discover
+
+    index = _open_index(config)
+    files = discover(paths)
+    bar = tqdm(total=0, unit=" avsnitt", desc="Indexerar", disable=quiet or None, file=sys.stderr)
+
+    def on_file(outcome) -> None:
+        if outcome.status == "failed":
+            tqdm.write(click.style(f"FEL  {outcome.path}: {outcome.message}", fg="red"),
+                       file=sys.stderr)
+        elif not quiet:
+            tqdm.write(_describe(outcome), file=sys.stderr)
+
+    def progress(n: int) -> None:
+        bar.total += n
+        bar.update(n)
+
+    try:
+        summary = Pipeline(index, progress=progress).run(files, on_file=on_file)
+    except KbError as exc:
+        raise click.ClickException(str(exc)) from exc
+    finally:
+        bar.close()
+    counts = {s: summary.count(s) for s in ("added", "updated", "unchanged", "duplicate", "failed")}
+    click.echo(
+        f"Klart: {counts['added']} tillagda, {counts['updated']} uppdaterade, "
+        f"{counts['unchanged']} oförändrade, {counts['duplicate']} dubbletter, "
+        f"{counts['failed']} misslyckade (added={counts['added']} updated={counts['updated']} "
+        f"unchanged={counts['unchanged']} duplicate={counts['duplicate']} failed={counts['failed']})"
+    )
+    if summary.failed:
+        sys.exit(1)
+
+
+def _describe(outcome) -> str:
+    label = {"added": "NY ", "updated": "UPPD", "unchanged": "OFÖR", "duplicate": "DUBB"}
+    line = f"{label.get(outcome.status, outcome.status)} {outcome.path}"
+    if outcome.meta is not None:
+        m = outcome.meta
+        line += (f"\n     -> {outcome.report_id}: {m.title!r}, {m.kommun or '?'}, {m.year or '?'}, "
+                 f"{m.firm or '?'}, {m.doc_type}, {outcome.chunks} avsnitt")
+    for warning in outcome.warnings:
+        line += f"\n     varning: {warning}"
+    if outcome.message:
+        line += f"\n     {outcome.message}"
+    return line
+
+
+@cli.command()
+@click.argument("query", required=False)
+@click.option("-k", type=int, default=10, show_default=True, help="Number of hits (1-100).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.option("--stdin", "from_stdin", is_flag=True,
+              help="Read one query a line; with --json, write one JSON object a line.")
+@click.pass_obj
+def search(config: Config, query: str | None, k: int, as_json: bool, from_stdin: bool) -> None:
+    """Search the index and print ranked passages with citations."""
+    from kb.search import Searcher
+
+    if from_stdin == bool(query):
+        raise click.UsageError("Ange antingen en fråga eller --stdin.")
+    searcher = Searcher(_open_index(config))
+    queries = (line.rstrip("\n") for line in sys.stdin) if from_stdin else [query]
+    failed = False
+    for text in queries:
+        if from_stdin and not text.strip():
+            continue
+        try:
+            result = searcher.search(text, k=k)
+        except KbError as exc:
+            if not from_stdin:
+                raise click.ClickException(str(exc)) from exc
+            failed = True
+            click.echo(json.dumps({"query": text, "error": str(exc)}, ensure_ascii=False))
+            continue
+        if as_json:
+            payload = {"query": result.query, "hits": [h.to_dict() for h in result.hits]}
+            click.echo(json.dumps(payload, ensure_ascii=False,
+                                  indent=None if from_stdin else 2))
+        else:
+            _print_hits(result)
+    if failed:
+        sys.exit(1)
+
+
+def _print_hits(result) -> None:
+    if not result.hits:
+        click.echo("Inga träffar.")
+    for hit in result.hits:
+        cite = ", ".join(str(x) for x in (hit.kommun, hit.title, hit.firm, hit.year) if x)
+        where = f"avsnitt {hit.section!r}" if hit.section else ""
+        if hit.page:
+            where += f", s. {hit.page}"
+        click.echo(click.style(f"{hit.rank}. [{hit.score:.3f}] {cite}", bold=True))
+        click.echo(f"   {where}  {hit.url}")
+        excerpt = " ".join(hit.text.split())
+        click.echo(f"   {excerpt[:400]}{'…' if len(excerpt) > 400 else ''}\n")
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--threads", default=8, show_default=True, type=int)
+@click.pass_obj
+def serve(config: Config, host: str, port: int, threads: int) -> None:
+    """Serve the site with the waitress WSGI server."""
+    import waitress
+
+    from web import create_app
+
+    try:
+        app = create_app(config=config)
+    except KbError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Granskningsarkivet på http://{host}:{port}/", err=True)
+    waitress.serve(app, host=host, port=port, threads=threads, ident="granskningsarkivet")
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_obj
+def reports(config: Config, as_json: bool) -> None:
+    """List every report in the index with its metadata and chunk count."""
+    index = _open_index(config)
+    rows = [_report_dict(r) for r in index.catalog.reports()]
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    for r in rows:
+        click.echo(f"{r['id']}\n   {r['title']} · {r['kommun'] or '?'} · {r['year'] or '?'} · "
+                   f"{r['firm'] or '?'} · {r['doc_type']} · {r['chunks']} avsnitt\n   {r['source']}")
+
+
+def _report_dict(report) -> dict:
+    meta = report.meta
+    return {"id": report.id, "title": meta.title, "kommun": meta.kommun, "year": meta.year,
+            "date": meta.date, "firm": meta.firm, "doc_type": meta.doc_type,
+            "audited_body": meta.audited_body, "chunks": report.chunk_count,
+            "source": report.source, "aliases": list(report.aliases), "format": report.format}
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.option("--kommun", multiple=True, help="Only these kommuner (repeatable).")
+@click.pass_obj
+def findings(config: Config, as_json: bool, kommun: tuple[str, ...]) -> None:
+    """List extracted revisionsfrågor (with answers) and rekommendationer."""
+    from kb.findings import finding_dict
+
+    index = _open_index(config)
+    rows = [finding_dict(f, r, index.catalog) for f, r in index.catalog.findings(list(kommun))]
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    for row in rows:
+        answer = f" [{row['answer']}]" if row["answer"] else ""
+        click.echo(f"{row['kommun'] or '?'} {row['year'] or ''} · {row['kind']}{answer}: {row['text']}"
+                   f"\n   {row['url']}")
+
+
+def main() -> None:  # pragma: no cover
+    cli()

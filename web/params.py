@@ -1,0 +1,50 @@
+"""Query-string parsing shared by the pages and the API: one set of rules, one set of messages."""
+
+from __future__ import annotations
+
+from flask import current_app
+from werkzeug.datastructures import MultiDict
+
+from kb.errors import BadQuery
+from kb.search import MAX_K, Filters
+
+LIST_PARAMS = ("kommun", "firm", "section_type", "doc_type")
+KNOWN_PARAMS = {"q", "k", "year_from", "year_to", "format", "group", *LIST_PARAMS}
+
+
+def _int(args: MultiDict, name: str, default: int | None) -> int | None:
+    raw = args.get(name, "")
+    if raw.strip() == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise BadQuery(f"Parametern {name} måste vara ett heltal.") from None
+
+
+def parse_search_args(args: MultiDict, *, strict: bool) -> tuple[str, int, Filters]:
+    """q, k and filters from a query string; unknown parameters are an error when strict."""
+    if strict:
+        unknown = sorted(set(args) - KNOWN_PARAMS)
+        if unknown:
+            raise BadQuery(f"Okänd parameter: {', '.join(unknown)}.")
+    k = _int(args, "k", 10)
+    if not 1 <= k <= MAX_K:
+        raise BadQuery(f"Antalet träffar (k) måste vara mellan 1 och {MAX_K}.")
+    year_from, year_to = _int(args, "year_from", None), _int(args, "year_to", None)
+    for year in (year_from, year_to):
+        if year is not None and not 1900 <= year <= 2100:
+            raise BadQuery("Årtal måste ligga mellan 1900 och 2100.")
+    lists = {name: tuple(v for v in args.getlist(name) if v.strip()) for name in LIST_PARAMS}
+    for values in lists.values():
+        if len(values) > 50 or any(len(v) > 200 for v in values):
+            raise BadQuery("För många eller för långa filtervärden.")
+    return args.get("q", ""), k, Filters(year_from=year_from, year_to=year_to, **lists)
+
+
+def searcher():
+    return current_app.extensions["kb.searcher"]
+
+
+def index():
+    return current_app.extensions["kb.index"]
