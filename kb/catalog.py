@@ -44,7 +44,9 @@ CREATE TABLE IF NOT EXISTS findings (
 );
 """
 
-_REPORT_COLUMNS = "id, title, kommun, year, date, firm, doc_type, audited_body, source, sha256, format, aliases"
+_REPORT_COLUMNS = (
+    "id, title, kommun, year, date, firm, doc_type, audited_body, source, sha256, format, aliases"
+)
 
 
 class Catalog:

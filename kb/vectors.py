@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterable
 from typing import Any
 from urllib.parse import urlparse
@@ -101,10 +102,8 @@ class VectorStore:
 
     def reset(self) -> None:
         """Drop every vector, e.g. before re-indexing with another model."""
-        try:
+        with contextlib.suppress(Exception):  # an absent collection is already reset
             self.client.delete_collection(COLLECTION)
-        except Exception:  # noqa: S110 - absent collection is already reset
-            pass
         self._collection = None
 
     def upsert(self, ids: list[str], vectors: np.ndarray, metadatas: list[dict]) -> None:
