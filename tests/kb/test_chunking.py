@@ -1,0 +1,57 @@
+"""Chunking on the real reports: exact offsets, excerpt-sized, never a cut word."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from kb.chunking import MAX_CHARS, chunk_document, chunk_id
+from kb.models import Document, Section
+
+CORPUS = Path(__file__).resolve().parents[2] / "corpus"
+REPORTS = sorted(CORPUS.glob("*.txt"))
+
+
+@pytest.mark.parametrize("path", REPORTS, ids=lambda p: p.stem)
+def test_chunks_are_exact_excerpt_sized_and_whole_words(path):
+    text = path.read_text(encoding="utf-8")
+    chunks = chunk_document("r", Document(text, "txt"), [])
+    assert chunks
+    for chunk in chunks:
+        assert text[chunk.start : chunk.end] == chunk.text
+        assert len(chunk.text) <= MAX_CHARS
+        assert chunk.start == 0 or not re.match(r"\w\w", text[chunk.start - 1 : chunk.start + 1])
+        assert chunk.end == len(text) or not re.match(r"\w\w", text[chunk.end - 1 : chunk.end + 1])
+    starts = [c.start for c in chunks]
+    assert starts == sorted(starts)
+    assert all(a.end <= b.start for a, b in zip(chunks, chunks[1:], strict=False))  # no overlaps
+    covered = sum(len(c.text) for c in chunks)
+    assert covered >= len(text.strip()) * 0.97  # only whitespace between chunks is left out
+
+
+def test_chunks_do_not_cross_sections_and_carry_them():
+    text = "Sammanfattning\nKort text om allt.\nBedömning\n" + "Vi bedömer att det brister. " * 60
+    split = text.index("Bedömning")
+    sections = [Section("Sammanfattning", 1, 0, split, ("Sammanfattning",), "sammanfattning"),
+                Section("Bedömning", 1, split, len(text), ("Bedömning",), "bedomning")]
+    chunks = chunk_document("r", Document(text, "txt"), sections)
+    assert chunks[0].section_type == "sammanfattning" and chunks[0].end <= split
+    assert all(c.section == "Bedömning" for c in chunks[1:])
+    assert len(chunks) >= 3  # the long section is split, at sentence ends
+    assert all(c.text.endswith(".") for c in chunks[1:])
+
+
+def test_chunk_ids_are_deterministic():
+    assert chunk_id("a", 0, 4, "text") == chunk_id("a", 0, 4, "text")
+    assert chunk_id("a", 0, 4, "text") != chunk_id("b", 0, 4, "text")
+
+
+def test_pages_come_from_the_chunk_start():
+    from kb.models import Page
+
+    text = "Första sidans text.\n\nAndra sidans text."
+    doc = Document(text, "pdf", pages=(Page(1, 0, 19), Page(2, 21, len(text))))
+    chunks = chunk_document("r", doc, [], target=10, max_chars=30)
+    assert [c.page for c in chunks] == [1, 2]

@@ -1,0 +1,96 @@
+"""The `kb` command, through click's runner against real indexes."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from kbcli.main import cli
+
+HIT_FIELDS = {"rank", "score", "chunk_id", "report_id", "title", "kommun", "year", "firm",
+              "section", "page", "start", "end", "text", "url"}
+
+
+def _env(index) -> dict:
+    cfg = index.config
+    return {"KB_DATA_DIR": str(cfg.data_dir), "KB_CACHE_DIR": str(cfg.cache_dir),
+            "KB_MODEL": cfg.model}
+
+
+@pytest.mark.parametrize("command", [[], ["ingest"], ["search"], ["serve"], ["reports"],
+                                     ["findings"]])
+def test_every_command_has_help(command):
+    result = CliRunner().invoke(cli, [*command, "--help"])
+    assert result.exit_code == 0, result.output
+    assert "Usage" in result.output
+
+
+@pytest.mark.slow
+def test_search_json_has_the_contract_fields(corpus_index):
+    result = CliRunner().invoke(cli, ["search", "samverkan med Arbetsförmedlingen", "-k", "5",
+                                      "--json"], env=_env(corpus_index))
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.output)
+    assert payload["query"] == "samverkan med Arbetsförmedlingen"
+    assert len(payload["hits"]) == 5
+    for hit in payload["hits"]:
+        assert set(hit) >= HIT_FIELDS
+
+
+@pytest.mark.slow
+def test_search_stdin_writes_one_json_object_a_line(corpus_index):
+    queries = "budgetuppföljning\nintern kontroll försörjningsstöd\n\nrekommendationer\n"
+    result = CliRunner().invoke(cli, ["search", "--json", "--stdin", "-k", "3"], input=queries,
+                                env=_env(corpus_index))
+    assert result.exit_code == 0, result.output
+    lines = [json.loads(line) for line in result.output.splitlines()]
+    assert [line["query"] for line in lines] == ["budgetuppföljning",
+                                                "intern kontroll försörjningsstöd",
+                                                "rekommendationer"]
+    assert all(len(line["hits"]) == 3 for line in lines)
+
+
+@pytest.mark.slow
+def test_search_prints_citations(corpus_index):
+    result = CliRunner().invoke(cli, ["search", "långtidsarbetslösa", "-k", "2"],
+                                env=_env(corpus_index))
+    assert result.exit_code == 0, result.output
+    assert "1. [" in result.output and "/reports/" in result.output
+
+
+@pytest.mark.parametrize("args, message", [
+    (["search", ""], "Skriv något"),
+    (["search", "x" * 1001], "för lång"),
+    (["search", "kontroll", "-k", "0"], "mellan 1 och 100"),
+    (["search", "kontroll", "-k", "101"], "mellan 1 och 100"),
+])
+def test_bad_search_input_is_a_clear_error(fake_index, args, message):
+    result = CliRunner().invoke(cli, args, env=_env(fake_index))
+    assert result.exit_code != 0
+    assert message in result.output
+    assert "Traceback" not in result.output
+
+
+def test_ingest_reports_failures_and_exits_non_zero(fake_index, tmp_path, corpus_copy):
+    bad = tmp_path / "inte-en-rapport.pdf"
+    bad.write_bytes(b"\x00\x01 not a pdf at all")
+    result = CliRunner().invoke(cli, ["ingest", str(corpus_copy / "orsa-2015-resurscentrum.txt"),
+                                      str(bad)], env=_env(fake_index))
+    assert result.exit_code == 1
+    assert "inte-en-rapport.pdf" in result.output
+    assert "added=1" in result.output and "failed=1" in result.output
+    again = CliRunner().invoke(cli, ["ingest", str(corpus_copy / "orsa-2015-resurscentrum.txt")],
+                               env=_env(fake_index))
+    assert again.exit_code == 0 and "unchanged=1" in again.output
+
+
+def test_reports_lists_metadata_and_counts(fake_index, corpus_copy):
+    CliRunner().invoke(cli, ["ingest", str(corpus_copy)], env=_env(fake_index))
+    result = CliRunner().invoke(cli, ["reports", "--json"], env=_env(fake_index))
+    rows = {r["id"]: r for r in json.loads(result.output)}
+    assert len(rows) == 5
+    ale = rows["ale-2015-arbetsmarknadsenhet-forsorjningsstod"]
+    assert (ale["kommun"], ale["firm"], ale["year"]) == ("Ale", "KPMG", 2015)
+    assert ale["chunks"] > 5 and ale["source"].endswith(".txt")

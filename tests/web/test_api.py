@@ -1,0 +1,66 @@
+"""The JSON API: the contract fields, and a clear JSON error for every kind of bad input."""
+
+from __future__ import annotations
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+HIT_FIELDS = {"rank", "score", "chunk_id", "report_id", "title", "kommun", "year", "firm",
+              "section", "page", "start", "end", "text", "url"}
+
+
+def test_search_returns_hits_with_contract_fields(client):
+    response = client.get("/api/search", query_string={"q": "samverkan med Arbetsförmedlingen",
+                                                       "k": 10})
+    assert response.status_code == 200
+    body = response.get_json()
+    assert body["query"] == "samverkan med Arbetsförmedlingen"
+    assert len(body["hits"]) == 10
+    assert all(set(hit) >= HIT_FIELDS for hit in body["hits"])
+    assert len({hit["kommun"] for hit in body["hits"]}) >= 3
+
+
+def test_api_and_cli_agree(client, corpus_index):
+    from kb.search import Searcher
+
+    api_hits = client.get("/api/search?q=budgetuppf%C3%B6ljning&k=5").get_json()["hits"]
+    lib_hits = [h.to_dict() for h in Searcher(corpus_index).search("budgetuppföljning", k=5).hits]
+    assert [h["chunk_id"] for h in api_hits] == [h["chunk_id"] for h in lib_hits]
+
+
+@pytest.mark.parametrize("query_string, status, message", [
+    ({"q": ""}, 400, "Skriv något"),
+    ({}, 400, "Skriv något"),
+    ({"q": "   "}, 400, "Skriv något"),
+    ({"q": "x" * 1001}, 400, "för lång"),
+    ({"q": "kontroll", "k": "0"}, 400, "mellan 1 och 100"),
+    ({"q": "kontroll", "k": "101"}, 400, "mellan 1 och 100"),
+    ({"q": "kontroll", "k": "tio"}, 400, "heltal"),
+    ({"q": "kontroll", "year_from": "x"}, 400, "heltal"),
+    ({"q": "kontroll", "bogus": "1"}, 400, "Okänd parameter"),
+])
+def test_bad_search_input_is_a_json_error(client, query_string, status, message):
+    response = client.get("/api/search", query_string=query_string)
+    assert response.status_code == status
+    body = response.get_json()
+    assert message in body["error"] and body["status"] == status
+
+
+def test_unknown_report_is_a_json_404(client):
+    response = client.get("/api/reports/finns-inte")
+    assert response.status_code == 404
+    assert "finns inte" in response.get_json()["error"]
+
+
+def test_unknown_api_route_is_a_json_404(client):
+    response = client.get("/api/nothing-here")
+    assert response.status_code == 404 and response.is_json
+
+
+def test_healthz_reports_the_index(client, corpus_index):
+    body = client.get("/healthz").get_json()
+    assert body["status"] == "ok"
+    assert body["reports"] == 5 and body["chunks"] == corpus_index.catalog.counts()[1]
+    assert body["vectors"] == body["chunks"]
+    assert body["model"].startswith("multilingual-e5-small")

@@ -1,0 +1,53 @@
+"""The Swedish pages: search results with citations, reports with anchors, clear errors."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+
+def test_front_page_has_a_labelled_search_form(client):
+    page = client.get("/").get_data(as_text=True)
+    assert '<html lang="sv">' in page
+    assert '<label for="q">' in page and 'name="q"' in page
+
+
+def test_results_show_highlighted_excerpts_and_citations(client):
+    page = client.get("/?q=samverkan+med+Arbetsf%C3%B6rmedlingen").get_data(as_text=True)
+    assert page.count('class="hit"') == 10
+    assert "<mark>" in page
+    marked = re.findall(r"<mark>(.*?)</mark>", page)
+    assert any(m.lower().startswith(("samverk", "arbetsförmedl")) for m in marked)
+    assert "Öppna stycket i rapporten" in page
+    assert "?passage=" in page
+
+
+def test_report_page_has_every_chunk_as_an_anchor(client, corpus_index):
+    report_id = "mellerud-2024-arbetsmarknadsverksamheten"
+    page = client.get(f"/reports/{report_id}").get_data(as_text=True)
+    for chunk in corpus_index.catalog.chunks_of(report_id):
+        assert f'id="{chunk.id}"' in page
+
+
+@pytest.mark.parametrize("url, status", [
+    ("/reports/finns-inte", 404),
+    ("/reports/..%2F..%2Fetc%2Fpasswd", 404),
+    ("/reports/finns-inte/original.pdf", 404),
+    ("/?q=" + "x" * 1001, 400),
+    ("/?q=kontroll&k=0", 400),
+    ("/ingen-sida", 404),
+])
+def test_bad_requests_get_a_swedish_error_page(client, url, status):
+    response = client.get(url)
+    assert response.status_code == status
+    page = response.get_data(as_text=True)
+    assert '<html lang="sv">' in page and 'role="alert"' in page
+
+
+def test_pages_carry_security_headers(client):
+    headers = client.get("/").headers
+    assert "default-src 'self'" in headers["Content-Security-Policy"]
+    assert headers["X-Content-Type-Options"] == "nosniff"
