@@ -158,6 +158,8 @@ class Pipeline:
                         chunk_count=len(chunks))
         vectors = self._embed([contextual_text(c, meta) for c in chunks])
 
+        if document.format == "pdf":
+            self._keep_original(data, sha)
         old_ids = catalog.chunk_ids_of(report_id)
         self.index.vectors.upsert([c.id for c in chunks], vectors,
                                   [chunk_metadata(c, report) for c in chunks])
@@ -170,6 +172,17 @@ class Pipeline:
         self.index.vectors.delete(old_ids - {c.id for c in chunks})
         return FileOutcome(path, "updated" if existed else "added", report_id, meta=meta,
                            chunks=len(chunks), warnings=document.warnings)
+
+    def _keep_original(self, data: bytes, sha: str) -> None:
+        """Keep a copy of a PDF under its hash, so citations open it at the page even if
+        the source file moves; written whole or not at all."""
+        folder = self.index.config.data_dir / "originals"
+        folder.mkdir(parents=True, exist_ok=True)
+        target = folder / f"{sha}.pdf"
+        if not target.exists():
+            partial = target.with_suffix(".partial")
+            partial.write_bytes(data)
+            partial.replace(target)
 
     def _understand(self, document: Document, path: Path, overrides: dict, report_id: str):
         from ingest.findings import extract_findings
