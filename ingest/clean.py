@@ -30,7 +30,7 @@ _HYPHEN_BREAK = re.compile(r"(\w+)-[ \t]*\n[ \t]*(\w+)")
 
 _DIGITS = re.compile(r"\d+")
 _PAGE_NUMBER = re.compile(
-    r"^\s*(?:sid(?:a|an)?\.?\s*|s\.\s*|page\s*|-\s*)?\d{1,4}(?:\s*(?:\(|av|of|/)\s*\d{1,4}\)?)?\s*-?\s*$",
+    r"^\s*(?:sid(?:a|an)?\.?\s*|s\.\s*|page\s*|-\s*)?\d{1,3}(?:\s*(?:\(|av|of|/)\s*\d{1,4}\)?)?\s*-?\s*$",
     re.IGNORECASE,
 )
 _LIST_START = re.compile(r"^\s*(?:[•·▪►■◦●○\-–—*]\s|\d{1,3}[.)]\s|[a-zåäö]\)\s|\d+\s*§|\(\d+\)\s|\|)")
