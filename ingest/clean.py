@@ -89,7 +89,7 @@ def _rejoin(match: re.Match) -> str:
     left, right = match.group(1), match.group(2)
     if right.lower() in _CONJUNCTIONS:
         return f"{left}- {right}"  # "social- och ..."
-    if left[-1].islower() and right[0].islower() and len(left) > 2 and not left[-1].isdigit():
+    if left[-1].islower() and right[0].islower() and len(left) > 1:
         return left + right  # "manövrerin-\ngen"
     return f"{left}-{right}"  # "IT-\nsystem", "e-\npost", "2020-\n2050"
 
