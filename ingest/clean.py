@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 from collections import Counter
@@ -103,7 +104,7 @@ def collapse_blank_lines(text: str) -> str:
     """Trailing spaces off every line, at most one blank line in a row, none at the ends."""
     text = re.sub(r"[ \t]+\n", "\n", text)
     text = re.sub(r"\n{3,}", "\n\n", text)
-    return text.strip("\n").rstrip()
+    return text.strip()
 
 
 def _line_key(line: str) -> str:
@@ -164,7 +165,7 @@ def merge_paragraph_lines(text: str) -> str:
         if not lines:
             continue
         merged = lines[0]
-        for prev, cur in zip(lines, lines[1:]):
+        for prev, cur in itertools.pairwise(lines):
             merged += (_line_break(prev, cur, width) or " ") + cur
         out.append(merged)
     return "\n\n".join(out)

@@ -13,7 +13,7 @@ _BOMS = (
 )
 
 #: Control bytes that never occur in a text file (tab, newlines and form feed do).
-_BINARY_BYTES = frozenset(range(0x00, 0x09)) | frozenset(range(0x0E, 0x1A)) | {0x0B, 0x1C, 0x1D, 0x1E, 0x1F, 0x7F}
+_BINARY_BYTES = frozenset(range(0x09)) | frozenset(range(0x0E, 0x1A)) | {0x0B, 0x1C, 0x1D, 0x1E, 0x1F, 0x7F}
 
 
 def bom_encoding(data: bytes) -> str | None:

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import pathlib
 
-from kb.errors import IngestError
-from kb.models import Document
-
 from ingest.encoding import looks_binary
 from ingest.readers.pdf import read_pdf
 from ingest.readers.text import read_text
+from kb.errors import IngestError
+from kb.models import Document
 
-__all__ = ["read_document", "detect_format"]
+__all__ = ["detect_format", "read_document"]
 
 _MARKDOWN_SUFFIXES = {".md", ".markdown"}
 _TEXT_SUFFIXES = {".txt", ".text", ""} | _MARKDOWN_SUFFIXES

@@ -9,14 +9,13 @@ import shutil
 import signal
 import subprocess
 import threading
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
-from typing import Iterator
-
-from kb.errors import IngestError
-from kb.models import Document, Page
 
 from ingest import clean
+from kb.errors import IngestError
+from kb.models import Document, Page
 
 #: Seconds one PDF may take before we give up instead of hanging on a pathological file.
 TIME_LIMIT = 120
@@ -25,9 +24,9 @@ OCR_TIME_LIMIT = 120
 #: A page with fewer characters than this is taken to have no text layer.
 MIN_PAGE_CHARS = 3
 
-_JUNK_TITLES = re.compile(r"^(föreskriftens namn|dokumentnamn|rubrik|title|untitled|namnlös|binder\d*)$", re.I)
-_TITLE_PREFIX = re.compile(r"^(microsoft (word|powerpoint|excel) - )", re.I)
-_FILE_SUFFIX = re.compile(r"\.(docx?|pdf|pptx?|xlsx?|odt|indd|rtf)$", re.I)
+_JUNK_TITLES = re.compile(r"^(föreskriftens namn|dokumentnamn|rubrik|title|untitled|namnlös|binder\d*)$", re.IGNORECASE)
+_TITLE_PREFIX = re.compile(r"^(microsoft (word|powerpoint|excel) - )", re.IGNORECASE)
+_FILE_SUFFIX = re.compile(r"\.(docx?|pdf|pptx?|xlsx?|odt|indd|rtf)$", re.IGNORECASE)
 _PDF_DATE = re.compile(r"^(?:D:)?(\d{4})(\d{2})(\d{2})")
 
 
@@ -73,7 +72,7 @@ def read_pdf(data: bytes, *, ocr: bool = False) -> Document:
         raise IngestError(f"PDF-filen tog för lång tid att läsa (mer än {TIME_LIMIT} sekunder) och hoppades över.") from None
     except RecursionError:
         raise IngestError("PDF-filen är felaktigt uppbyggd och kan inte läsas.") from None
-    except Exception as exc:  # pypdf raises many kinds on broken files; none may reach the user raw
+    except Exception as exc:  # noqa: BLE001 - pypdf raises many kinds on broken files; none may reach the user raw
         raise IngestError(f"PDF-filen är skadad eller ofullständig och kan inte läsas ({type(exc).__name__}).") from None
     return _build(pages, metadata, images, ocr)
 
@@ -91,7 +90,7 @@ def _open(pypdf, data: bytes):
     if reader.is_encrypted:
         try:
             ok = reader.decrypt("")
-        except Exception as exc:  # e.g. AES without the cryptography package
+        except Exception as exc:  # noqa: BLE001 - e.g. AES without the cryptography package
             raise IngestError(
                 f"PDF-filen är krypterad på ett sätt som inte kan läsas här ({type(exc).__name__})."
             ) from None
@@ -106,13 +105,13 @@ def _page_text(page) -> str:
     """Plain-mode text: it keeps two-column reading order and whole words, unlike layout mode."""
     try:
         text = page.extract_text() or ""
-    except Exception:  # one broken page must not lose the rest of the report
+    except Exception:  # noqa: BLE001 - one broken page must not lose the rest of the report
         return ""
     if _empty(text):
         try:
             text = page.extract_text(extraction_mode="layout") or text
-        except Exception:
-            pass
+        except Exception:  # noqa: BLE001 - the plain text, however short, is what we have
+            return text
     return text
 
 
@@ -125,7 +124,7 @@ def _page_images(page) -> list[bytes]:
     """The page's embedded images as bytes tesseract can read."""
     try:
         return [image.data for image in page.images]
-    except Exception:
+    except Exception:  # noqa: BLE001
         return []
 
 
@@ -134,7 +133,7 @@ def tesseract_available() -> bool:
     if not shutil.which("tesseract"):
         return False
     try:
-        result = subprocess.run(["tesseract", "--list-langs"], capture_output=True, text=True, timeout=20)
+        result = subprocess.run(["tesseract", "--list-langs"], check=False, capture_output=True, text=True, timeout=20)
     except (OSError, subprocess.SubprocessError):
         return False
     return "swe" in result.stdout.split()
@@ -144,7 +143,7 @@ def ocr_image(image: bytes) -> str:
     """Swedish OCR of one image through the tesseract command line."""
     try:
         result = subprocess.run(
-            ["tesseract", "-", "-", "-l", "swe"], input=image, capture_output=True, timeout=OCR_TIME_LIMIT
+            ["tesseract", "-", "-", "-l", "swe"], input=image, check=False, capture_output=True, timeout=OCR_TIME_LIMIT
         )
     except (OSError, subprocess.SubprocessError):
         return ""
@@ -214,7 +213,7 @@ def _metadata(reader) -> dict:
     try:
         info = reader.metadata or {}
         fields = {key: info.get(key) for key in ("/Title", "/Author", "/CreationDate")}
-    except Exception:  # unreadable metadata must not cost us the text
+    except Exception:  # noqa: BLE001 - unreadable metadata must not cost us the text
         return {}
     out: dict = {}
     title = _clean_field(fields["/Title"])

@@ -4,20 +4,19 @@ from __future__ import annotations
 
 import re
 
-from kb.models import Document, Page
-
 from ingest import clean
 from ingest.encoding import decode_text
+from kb.models import Document, Page
 
-_FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?)\n(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.S)
+_FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?)\n(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.DOTALL)
 _FRONT_KEY = re.compile(r"^([A-Za-z_][\w\- ]*?)\s*:\s*(.*)$")
-_PAGE_MARKER = re.compile(r"^[ \t]*<!--\s*(?:sida|page|sid)\s+(\d+)\s*-->[ \t]*$", re.I | re.M)
+_PAGE_MARKER = re.compile(r"^[ \t]*<!--\s*(?:sida|page|sid)\s+(\d+)\s*-->[ \t]*$", re.IGNORECASE | re.MULTILINE)
 _MD_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|>~])")
 
 
 def read_text(data: bytes, fmt: str) -> Document:
     """Decode and clean a .txt or .md file; Markdown front matter and page markers become metadata and pages."""
-    text, encoding = decode_text(data)
+    text, _ = decode_text(data)
     text = clean_text(text)
     metadata: dict = {}
     if fmt == "md":

@@ -87,8 +87,10 @@ def test_merge_paragraph_lines_joins_wrapped_lines_keeps_lists_and_headings() ->
         "2. SS-EN 12635 (1), Portar – Installation och användning,"
     )
     assert clean.merge_paragraph_lines(wrapped).split("\n") == [
-        "Om en motordriven vägg vid öppnings- respektive stängningsrörelse går in i ett utrymme där en "
-        "person kan få plats, ska väggen vara så anordnad att den stannar.",
+        (
+            "Om en motordriven vägg vid öppnings- respektive stängningsrörelse går in i ett utrymme där en "
+            "person kan få plats, ska väggen vara så anordnad att den stannar."
+        ),
         "",
         "Allmänt råd",
         "",

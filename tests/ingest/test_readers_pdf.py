@@ -90,7 +90,7 @@ def test_bfs_hyphenation_joined_and_real_hyphens_kept(bfs) -> None:
 def test_bfs_running_header_removed(bfs) -> None:
     assert len(bfs.pages) == 103
     assert bfs.text.count("BFS 2011:12\n") <= 1
-    assert len(re.findall(r"^H 12$", bfs.text, flags=re.M)) <= 1
+    assert len(re.findall(r"^H 12$", bfs.text, flags=re.MULTILINE)) <= 1
     assert bfs.metadata == {
         "title": "Boverkets föreskrifter och allmänna råd (2011:12) om hissar och vissa andra motordrivna anordningar",
         "author": "Boverket",
