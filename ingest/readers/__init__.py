@@ -1,0 +1,62 @@
+"""Read a report file of any supported type into a Document, telling the user plainly when it cannot."""
+
+from __future__ import annotations
+
+import pathlib
+
+from ingest.encoding import looks_binary
+from ingest.readers.pdf import read_pdf
+from ingest.readers.text import read_text
+from kb.errors import IngestError
+from kb.models import Document
+
+__all__ = ["detect_format", "read_document"]
+
+_MARKDOWN_SUFFIXES = {".md", ".markdown"}
+_TEXT_SUFFIXES = {".txt", ".text", ""} | _MARKDOWN_SUFFIXES
+
+
+def detect_format(path: pathlib.Path, head: bytes) -> str:
+    """The format from the content, with the extension only as a hint: "pdf", "md" or "txt"."""
+    suffix = path.suffix.lower()
+    if b"%PDF-" in head[:1024]:
+        return "pdf"
+    if suffix == ".pdf":
+        raise IngestError(f"Filen {path.name} heter .pdf men är ingen PDF-fil (den kan vara skadad eller felnamngiven).")
+    if looks_binary(head):
+        raise IngestError(f"Filen {path.name} är ingen textfil eller PDF och kan inte läsas (filtypen stöds inte).")
+    if suffix not in _TEXT_SUFFIXES:
+        raise IngestError(f"Filtypen {suffix} stöds inte. Använd PDF, Markdown (.md) eller text (.txt).")
+    return "md" if suffix in _MARKDOWN_SUFFIXES else "txt"
+
+
+def read_document(path: pathlib.Path, *, max_bytes: int = 50_000_000, ocr: bool = False) -> Document:
+    """Read one report file; problems a user can fix raise IngestError with a Swedish message."""
+    path = pathlib.Path(path)
+    try:
+        size = path.stat().st_size
+        if size == 0:
+            raise IngestError(f"Filen {path.name} är tom (0 byte).")
+        if size > max_bytes:
+            raise IngestError(
+                f"Filen {path.name} är för stor ({size / 1e6:.1f} MB); största tillåtna storlek är {max_bytes / 1e6:.1f} MB."
+            )
+        data = path.read_bytes()
+    except IsADirectoryError:
+        raise IngestError(f"{path.name} är en mapp, inte en fil.") from None
+    except FileNotFoundError:
+        raise IngestError(f"Filen {path.name} finns inte.") from None
+    except PermissionError:
+        raise IngestError(f"Filen {path.name} får inte läsas (behörighet saknas).") from None
+    except OSError as exc:
+        raise IngestError(f"Filen {path.name} kunde inte läsas ({exc.strerror or exc}).") from None
+    fmt = detect_format(path, data[:8192])
+    if fmt == "pdf":
+        try:
+            return read_pdf(data, ocr=ocr)
+        except IngestError as exc:
+            raise IngestError(f"{path.name}: {exc}") from None
+    document = read_text(data, fmt)
+    if not document.text.strip():
+        raise IngestError(f"Filen {path.name} innehåller ingen text.")
+    return document
