@@ -74,9 +74,7 @@ def _toc_lines(lines: list[tuple[int, str]]) -> set[int]:
         if re.match(r"^(innehåll|innehållsförteckning)\b", stripped, re.IGNORECASE) and len(stripped) < 40:
             in_toc = 60
             continue
-        if _TOC_LINE.search(stripped) and len(stripped) < 200:
-            toc.add(i)
-        elif in_toc and re.search(r"\s\d{1,3}\s*$", stripped) and len(stripped) < 140:
+        if _TOC_LINE.search(stripped) and len(stripped) < 200 or in_toc and re.search(r"\s\d{1,3}\s*$", stripped) and len(stripped) < 140:
             toc.add(i)
         if in_toc:
             in_toc -= 1
