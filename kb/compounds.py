@@ -19,7 +19,7 @@ PART_WEIGHT = 0.3
 LINKERS = ("", "s", "e", "a", "u", "o", "es")
 MIN_PART = 4
 #: Three-letter words common as compound parts in audit Swedish ("målgrupp", "heltid").
-SHORT_PARTS = frozenset({"mål", "lag", "råd", "tid", "län", "vår", "bud", "ram"})
+SHORT_PARTS = frozenset({"mål", "lag", "råd", "tid", "län", "vår", "bud", "ram", "väg", "syn"})
 #: Derivational endings that are never parts on their own: "bedöm|ning", "verksam|het".
 NOT_PARTS = frozenset(
     str.split(
@@ -27,6 +27,12 @@ NOT_PARTS = frozenset(
     ella elle ligt lighet ighet isk iska iskt ares aren ingen ering ions dels lsen ssen"""
     )
 )
+
+#: Inflection endings Snowball leaves on ("förbundet", "vägarna" by way of "väg").
+INFLECTIONS = ("et", "ets", "en", "ens", "n", "t", "na", "ar", "arna", "er", "erna", "or", "orna", "s")
+#: What a later part may not begin with (linker included): these continue a derived word,
+#: as in "rapport|ering", "simuler|ingar", "analy|sera", "plan|erings".
+SUFFIX_STARTS = ("ering", "era", "ning", "het", "else", "ande", "ende", "lig", "isk", "ing", "sera", "tion")
 
 #: Common words of Swedish public administration and audit reports; the corpus adds its own.
 BASE_VOCABULARY = frozenset(
@@ -95,12 +101,15 @@ class Decompounder:
         )
 
     def _last_ok(self, part: str) -> bool:
-        """The final part may be inflected: known as it stands or by its stem."""
-        return (
-            (len(part) >= self.min_part or part in SHORT_PARTS)
-            and part not in NOT_PARTS
-            and (part in self._known or stem(part) in self._known)
-        )
+        """The final part may be inflected: known as it stands, or by a stem that is long enough."""
+        if part in NOT_PARTS or not (len(part) >= self.min_part or part in SHORT_PARTS):
+            return False
+        if part in self._known:
+            return True
+        for root in {stem(part), *(part[: -len(e)] for e in INFLECTIONS if part.endswith(e))}:
+            if root in self._known and (len(root) >= self.min_part or root in SHORT_PARTS):
+                return True
+        return False
 
     @lru_cache(maxsize=100_000)  # noqa: B019 - one decompounder per index, cleared on add()
     def _segments(self, word: str) -> tuple[tuple[str, str], ...] | None:
@@ -118,9 +127,11 @@ class Decompounder:
                 part = word[i:j]
                 if not self._part_ok(part):
                     continue
+                if word.startswith(SUFFIX_STARTS, j):
+                    continue
                 for link in LINKERS:
                     k = j + len(link)
-                    if k < n and word.startswith(link, j):
+                    if k < n and word.startswith(link, j) and not word.startswith(SUFFIX_STARTS, k):
                         rest = solve(k)
                         if rest is not None:
                             (count, neg_min), segs = rest
