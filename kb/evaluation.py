@@ -1,0 +1,209 @@
+"""Retrieval metrics judged by phrases, so a query set outlives any one chunking.
+
+A query lists the passages that answer it as exact phrases from the report text
+(graded 3 = best answer, 2 = clearly relevant, 1 = partially relevant). A hit is
+relevant when its text contains such a phrase; text is compared after NFC and
+collapsing whitespace runs to one space, case-sensitively. Metric definitions:
+
+- nDCG@10: gain ``2**g - 1``, discount ``log2(rank + 1)``. Each relevant phrase
+  counts once, at the first hit that contains it; a hit's gain is the best grade
+  among the phrases first seen in it, so later hits repeating a phrase get 0 and a
+  hit holding two relevant phrases earns only the better one. The ideal ranking is
+  the query's grades sorted descending, one position each.
+- Recall@5: share of the query's relevant phrases contained in the top 5 hits.
+- MRR@10: reciprocal rank of the first hit containing any relevant phrase.
+- hit@1: the top hit contains a phrase of the highest grade the query lists.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import unicodedata
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from statistics import fmean
+
+KINDS = (
+    "topic",
+    "compound",
+    "question",
+    "english",
+    "no_diacritics",
+    "misspelling",
+    "abbreviation",
+)
+METRICS = ("ndcg@10", "recall@5", "mrr@10", "hit@1")
+
+
+def normalise(text: str) -> str:
+    """Make phrase matching immune to line wrapping and Unicode composition."""
+    return " ".join(unicodedata.normalize("NFC", text).split())
+
+
+@dataclass(frozen=True)
+class Relevant:
+    """A passage that answers a query, named by a phrase it contains."""
+
+    phrase: str
+    grade: int
+    file: str
+
+
+@dataclass(frozen=True)
+class EvalQuery:
+    """A query as an auditor would type it, with the passages that answer it."""
+
+    id: str
+    query: str
+    kind: str
+    relevant: tuple[Relevant, ...]
+
+    @property
+    def max_grade(self) -> int:
+        return max(r.grade for r in self.relevant)
+
+
+@dataclass(frozen=True)
+class QueryResult:
+    """One query's scores, kept so the worst queries can be read."""
+
+    id: str
+    query: str
+    kind: str
+    ndcg: float
+    recall: float
+    mrr: float
+    hit1: float
+    gains: tuple[int, ...]  # per-rank grades after de-duplication, top 10
+
+
+@dataclass(frozen=True)
+class EvalReport:
+    """Per-query rows of one method's run over a query set."""
+
+    rows: tuple[QueryResult, ...]
+
+    def mean(self, metric: str) -> float:
+        """Mean of one of METRICS over all queries (0.0 for an empty report)."""
+        field = {"ndcg@10": "ndcg", "recall@5": "recall", "mrr@10": "mrr", "hit@1": "hit1"}[metric]
+        return fmean(getattr(r, field) for r in self.rows) if self.rows else 0.0
+
+    def by_kind(self) -> dict[str, EvalReport]:
+        """The report split by query kind, to see which kinds of query fail."""
+        order = {k: i for i, k in enumerate(KINDS)}
+        kinds = sorted({r.kind for r in self.rows}, key=lambda k: (order.get(k, len(KINDS)), k))
+        return {k: EvalReport(tuple(r for r in self.rows if r.kind == k)) for k in kinds}
+
+
+def load_queries(path: str | Path) -> list[EvalQuery]:
+    """Read a JSONL query set, failing on the first malformed line with its number."""
+    queries = []
+    for number, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            queries.append(_parse_query(json.loads(line)))
+        except (ValueError, KeyError, TypeError) as exc:
+            raise ValueError(f"{path}:{number}: {exc}") from exc
+    return queries
+
+
+def _parse_query(data: dict) -> EvalQuery:
+    relevant = tuple(
+        Relevant(phrase=str(r["phrase"]), grade=int(r["grade"]), file=str(r["file"]))
+        for r in data["relevant"]
+    )
+    query = EvalQuery(id=str(data["id"]), query=str(data["query"]), kind=str(data["kind"]),
+                      relevant=relevant)
+    if query.kind not in KINDS:
+        raise ValueError(f"unknown kind {query.kind!r}")
+    if not 1 <= len(relevant) <= 4:
+        raise ValueError(f"{query.id}: needs 1-4 relevant passages, has {len(relevant)}")
+    if any(r.grade not in (1, 2, 3) for r in relevant):
+        raise ValueError(f"{query.id}: grades must be 1, 2 or 3")
+    return query
+
+
+def matched_phrases(hit_text: str, query: EvalQuery) -> frozenset[int]:
+    """Indices of the query's relevant phrases that the hit text contains."""
+    text = normalise(hit_text)
+    return frozenset(i for i, r in enumerate(query.relevant) if normalise(r.phrase) in text)
+
+
+def judge(hit_text: str, query: EvalQuery) -> int:
+    """Grade of the best relevant phrase in the hit, 0 when it holds none."""
+    return max((query.relevant[i].grade for i in matched_phrases(hit_text, query)), default=0)
+
+
+def ranked_gains(hits: Sequence[str], query: EvalQuery) -> list[int]:
+    """Per-rank grades where each phrase counts only at the first hit containing it."""
+    seen: set[int] = set()
+    gains = []
+    for hit in hits:
+        new = matched_phrases(hit, query) - seen
+        seen |= new
+        gains.append(max((query.relevant[i].grade for i in new), default=0))
+    return gains
+
+
+def _dcg(grades: Sequence[int]) -> float:
+    return sum((2**g - 1) / math.log2(rank + 2) for rank, g in enumerate(grades))
+
+
+def ndcg_at_k(grades: Sequence[int], ideal_grades: Sequence[int], k: int = 10) -> float:
+    """DCG of the top k grades over the DCG of the ideal grades sorted descending."""
+    ideal = _dcg(sorted(ideal_grades, reverse=True)[:k])
+    return _dcg(grades[:k]) / ideal if ideal else 0.0
+
+
+def recall_at_k(matches: Sequence[frozenset[int]], n_relevant: int, k: int = 5) -> float:
+    """Share of the relevant phrases found in the first k hits' matches."""
+    found = frozenset().union(*matches[:k])
+    return len(found) / n_relevant if n_relevant else 0.0
+
+
+def mrr_at_k(grades: Sequence[int], k: int = 10) -> float:
+    """Reciprocal rank of the first relevant hit within k, 0 when there is none."""
+    return next((1 / (rank + 1) for rank, g in enumerate(grades[:k]) if g > 0), 0.0)
+
+
+def hit_at_1(top_grade: int, max_grade: int) -> float:
+    """1.0 when the top hit holds a phrase of the query's highest grade."""
+    return 1.0 if top_grade > 0 and top_grade >= max_grade else 0.0
+
+
+def score_query(hits: Sequence[str], query: EvalQuery) -> QueryResult:
+    """All four metrics for one query's ranked hit texts."""
+    gains = ranked_gains(hits[:10], query)
+    matches = [matched_phrases(h, query) for h in hits[:5]]
+    top = judge(hits[0], query) if hits else 0
+    return QueryResult(
+        id=query.id, query=query.query, kind=query.kind,
+        ndcg=ndcg_at_k(gains, [r.grade for r in query.relevant], k=10),
+        recall=recall_at_k(matches, len(query.relevant), k=5),
+        mrr=mrr_at_k(gains, k=10),
+        hit1=hit_at_1(top, query.max_grade),
+        gains=tuple(gains),
+    )
+
+
+def evaluate(run: Callable[[str], list[str]], queries: Sequence[EvalQuery]) -> EvalReport:
+    """Run every query through a search function returning ranked hit texts."""
+    return EvalReport(tuple(score_query(run(q.query), q) for q in queries))
+
+
+def format_table(reports: dict[str, EvalReport]) -> str:
+    """Methods as rows, the four mean metrics as columns, in a fixed-width table."""
+    width = max([len("method"), *map(len, reports)])
+    lines = [f"{'method':<{width}}  {'n':>3}  " + "  ".join(f"{m:>9}" for m in METRICS)]
+    for name, report in reports.items():
+        cells = "  ".join(f"{report.mean(m):>9.3f}" for m in METRICS)
+        lines.append(f"{name:<{width}}  {len(report.rows):>3}  {cells}")
+    return "\n".join(lines)
+
+
+def worst_queries(report: EvalReport, n: int = 10) -> list[QueryResult]:
+    """The n lowest-scoring queries by nDCG, then recall, then id, for error analysis."""
+    return sorted(report.rows, key=lambda r: (r.ndcg, r.recall, r.id))[:n]

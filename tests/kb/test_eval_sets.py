@@ -1,0 +1,76 @@
+"""The query sets stay answerable: every judged phrase is found once in its report."""
+
+import os
+import re
+import unicodedata
+from collections import Counter
+from functools import cache
+from pathlib import Path
+
+import pytest
+
+from kb.evaluation import KINDS, EvalQuery, load_queries, normalise
+
+REPO = Path(__file__).resolve().parents[2]
+SHARED = Path(os.environ.get("KB_SHARED_DIR", REPO.parent / "shared"))
+SETS = {"dev": (REPO / "eval" / "dev.jsonl", 60), "heldout": (REPO / "eval" / "heldout.jsonl", 30)}
+SOURCE_DIRS = (SHARED / "seeds", SHARED / "data" / "real" / "audits")
+
+
+def _load(name: str) -> list[EvalQuery]:
+    return load_queries(SETS[name][0])
+
+
+@cache
+def _source(file: str) -> str:
+    for folder in SOURCE_DIRS:
+        if (folder / file).is_file():
+            return unicodedata.normalize("NFC", (folder / file).read_text(encoding="utf-8"))
+    raise FileNotFoundError(file)
+
+
+def _all_relevant():
+    return [(name, q, r) for name in SETS for q in _load(name) for r in q.relevant]
+
+
+@pytest.mark.parametrize("name", SETS)
+def test_set_size_ids_and_kinds(name):
+    queries = _load(name)
+    assert len(queries) >= SETS[name][1]
+    assert all(q.id.startswith(f"{name}-") for q in queries)
+    assert set(KINDS) <= {q.kind for q in queries}
+    for q in queries:
+        phrases = [normalise(r.phrase) for r in q.relevant]
+        assert len(set(phrases)) == len(phrases), q.id
+        if q.kind == "no_diacritics":
+            assert not re.search("[åäöÅÄÖéü]", q.query), q.id
+
+
+def test_ids_unique_and_no_query_shared_between_sets():
+    dev, heldout = _load("dev"), _load("heldout")
+    ids = Counter(q.id for q in dev + heldout)
+    assert [i for i, n in ids.items() if n > 1] == []
+    dev_texts = {normalise(q.query).casefold() for q in dev}
+    assert [q.id for q in heldout if normalise(q.query).casefold() in dev_texts] == []
+    assert len(dev_texts) == len(dev)
+
+
+def test_phrase_lengths():
+    bad = [(q.id, r.phrase) for _, q, r in _all_relevant() if not 20 <= len(normalise(r.phrase)) <= 200]
+    assert bad == []
+
+
+@pytest.mark.skipif(not (SHARED / "seeds").is_dir(), reason=f"no seed reports in {SHARED}; set KB_SHARED_DIR")
+def test_every_phrase_occurs_once_in_its_file_within_one_line():
+    problems = []
+    for _, q, r in _all_relevant():
+        text = _source(r.file)
+        phrase = normalise(r.phrase)
+        count = normalise(text).count(phrase)
+        if count != 1:
+            problems.append((q.id, r.file, count, phrase))
+        # Chunkers may cut at any line break, so a phrase must sit on one source line.
+        on_one_line = r"[ \t\u00a0]+".join(map(re.escape, phrase.split(" ")))
+        if not re.search(on_one_line, text):
+            problems.append((q.id, r.file, "spans a line break", phrase))
+    assert problems == []

@@ -1,0 +1,144 @@
+"""Metric functions on hand-computed examples."""
+
+import json
+import math
+
+import pytest
+
+from kb.evaluation import (
+    EvalQuery,
+    EvalReport,
+    Relevant,
+    evaluate,
+    format_table,
+    hit_at_1,
+    judge,
+    load_queries,
+    matched_phrases,
+    mrr_at_k,
+    ndcg_at_k,
+    normalise,
+    ranked_gains,
+    recall_at_k,
+    score_query,
+    worst_queries,
+)
+
+QUERY = EvalQuery(
+    id="t-1",
+    query="samverkan med Arbetsförmedlingen",
+    kind="topic",
+    relevant=(
+        Relevant("samverkan med Arbetsförmedlingen fungerar väl", 3, "a.txt"),
+        Relevant("överenskommelse med Arbetsförmedlingen", 2, "a.txt"),
+        Relevant("styrgrupp som träffas tre gånger", 1, "b.txt"),
+    ),
+)
+
+
+def test_normalise_collapses_whitespace_and_composes():
+    assert normalise("  a\n\tb   c ") == "a b c"
+    assert normalise("fo\u0308r") == "för"
+
+
+def test_judge_matches_across_line_breaks_and_takes_best_grade():
+    hit = "Vi ser att samverkan med\nArbetsförmedlingen  fungerar väl och en överenskommelse med Arbetsförmedlingen finns."
+    assert matched_phrases(hit, QUERY) == frozenset({0, 1})
+    assert judge(hit, QUERY) == 3
+    assert judge("Styrgrupp som träffas tre gånger", QUERY) == 0  # case-sensitive
+    assert judge("ingenting här", QUERY) == 0
+
+
+def test_ranked_gains_count_each_phrase_once():
+    hits = [
+        "en överenskommelse med Arbetsförmedlingen",  # new phrase 1 -> 2
+        "åter överenskommelse med Arbetsförmedlingen",  # repeat -> 0
+        "samverkan med Arbetsförmedlingen fungerar väl; överenskommelse med Arbetsförmedlingen",  # new 0 -> 3
+        "irrelevant",
+    ]
+    assert ranked_gains(hits, QUERY) == [2, 0, 3, 0]
+
+
+def test_ndcg_hand_computed():
+    # DCG = (2^2-1)/log2(2) + 0 + (2^3-1)/log2(4) = 3 + 3.5 = 6.5
+    # IDCG = 7/1 + 3/log2(3) + 1/2
+    idcg = 7 + 3 / math.log2(3) + 0.5
+    assert ndcg_at_k([2, 0, 3, 0], [3, 2, 1]) == pytest.approx(6.5 / idcg)
+    assert ndcg_at_k([3, 2, 1], [1, 3, 2]) == pytest.approx(1.0)
+    assert ndcg_at_k([0, 0, 3], [3], k=2) == 0.0
+    assert ndcg_at_k([], [3]) == 0.0
+    assert ndcg_at_k([3], []) == 0.0
+
+
+def test_ndcg_ideal_is_truncated_to_k():
+    # k=1: DCG = 3, IDCG = 7 (only the best ideal grade fits)
+    assert ndcg_at_k([2, 3], [3, 2], k=1) == pytest.approx(3 / 7)
+
+
+def test_recall_at_k():
+    matches = [frozenset({1}), frozenset(), frozenset({1, 2}), frozenset(), frozenset(), frozenset({0})]
+    assert recall_at_k(matches, 3, k=5) == pytest.approx(2 / 3)
+    assert recall_at_k(matches, 3, k=6) == 1.0
+    assert recall_at_k([], 3) == 0.0
+    assert recall_at_k(matches, 0) == 0.0
+
+
+def test_mrr_at_k():
+    assert mrr_at_k([0, 0, 2, 3]) == pytest.approx(1 / 3)
+    assert mrr_at_k([1]) == 1.0
+    assert mrr_at_k([0] * 10 + [3]) == 0.0
+    assert mrr_at_k([]) == 0.0
+
+
+def test_hit_at_1_needs_the_highest_grade():
+    assert hit_at_1(3, 3) == 1.0
+    assert hit_at_1(2, 3) == 0.0
+    assert hit_at_1(2, 2) == 1.0
+    assert hit_at_1(0, 0) == 0.0
+
+
+def test_score_query_and_evaluate():
+    hits = ["en överenskommelse med Arbetsförmedlingen", "x", "samverkan med Arbetsförmedlingen fungerar väl"]
+    row = score_query(hits, QUERY)
+    idcg = 7 + 3 / math.log2(3) + 0.5
+    assert row.ndcg == pytest.approx((3 + 7 / 2) / idcg)
+    assert row.recall == pytest.approx(2 / 3)
+    assert row.mrr == 1.0
+    assert row.hit1 == 0.0
+    assert row.gains == (2, 0, 3)
+
+    report = evaluate(lambda q: hits if q == QUERY.query else [], [QUERY])
+    assert report.rows == (row,)
+    assert report.mean("mrr@10") == 1.0
+    empty = score_query([], QUERY)
+    assert (empty.ndcg, empty.recall, empty.mrr, empty.hit1) == (0.0, 0.0, 0.0, 0.0)
+
+
+def test_format_table_and_worst_queries():
+    good = score_query(["samverkan med Arbetsförmedlingen fungerar väl"], QUERY)
+    bad = score_query(["x"], EvalQuery("t-0", "q", "english", QUERY.relevant))
+    report = EvalReport((good, bad))
+    table = format_table({"bm25": report, "hybrid-long-name": EvalReport((good,))})
+    lines = table.splitlines()
+    assert lines[0].split() == ["method", "n", "ndcg@10", "recall@5", "mrr@10", "hit@1"]
+    assert lines[1].split()[:2] == ["bm25", "2"]
+    assert lines[1].split()[4] == "0.500"  # MRR mean of 1 and 0
+    assert len({len(line) for line in lines}) == 1
+    assert [r.id for r in worst_queries(report, n=1)] == ["t-0"]
+    assert list(report.by_kind()) == ["topic", "english"]
+    assert EvalReport(()).mean("ndcg@10") == 0.0
+
+
+def test_load_queries_roundtrip_and_errors(tmp_path):
+    line = {"id": "d-1", "query": "q", "kind": "topic",
+            "relevant": [{"phrase": "p" * 30, "grade": 3, "file": "f.txt"}]}
+    path = tmp_path / "set.jsonl"
+    path.write_text(json.dumps(line) + "\n\n", encoding="utf-8")
+    [query] = load_queries(path)
+    assert query == EvalQuery("d-1", "q", "topic", (Relevant("p" * 30, 3, "f.txt"),))
+    for broken in ({**line, "kind": "weird"}, {**line, "relevant": []},
+                   {**line, "relevant": [{"phrase": "p", "grade": 4, "file": "f"}]},
+                   {k: v for k, v in line.items() if k != "query"}):
+        path.write_text(json.dumps(line) + "\n" + json.dumps(broken) + "\n", encoding="utf-8")
+        with pytest.raises(ValueError, match=":2:"):
+            load_queries(path)
