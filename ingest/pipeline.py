@@ -166,9 +166,8 @@ class Pipeline:
         with catalog.transaction() as db:
             catalog.replace_report(db, report, document.text, document.pages, document.warnings,
                                    fingerprint, chunks, findings)
-            if self.index.lexical is not None:
-                self.index.lexical.upsert_in(db, report_id, [
-                    (c.id, contextual_text(c, meta), chunk_metadata(c, report)) for c in chunks])
+            self.index.lexical.upsert_in_transaction(report_id, [
+                (c.id, contextual_text(c, meta), chunk_metadata(c, report)) for c in chunks])
         self.index.vectors.delete(old_ids - {c.id for c in chunks})
         return FileOutcome(path, "updated" if existed else "added", report_id, meta=meta,
                            chunks=len(chunks), warnings=document.warnings)

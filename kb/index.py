@@ -9,6 +9,7 @@ from kb.catalog import Catalog
 from kb.config import Config
 from kb.embedding import Embedder, load_embedder
 from kb.errors import ModelMismatch
+from kb.lexical import LexicalIndex
 from kb.vectors import VectorStore, make_client
 
 
@@ -20,7 +21,7 @@ class Index:
     catalog: Catalog
     vectors: VectorStore
     embedder: Embedder
-    lexical: object | None = None  # kb.lexical.LexicalIndex sharing the catalog's connection
+    lexical: LexicalIndex
 
     @classmethod
     def open(cls, config: Config, *, embedder: Embedder | None = None,
@@ -36,7 +37,8 @@ class Index:
                 " är vald. Bygg om indexet (kb reindex) eller välj samma modell med KB_MODEL."
             )
         client = make_client(config.chroma_url, str(config.chroma_path))
-        return cls(config, catalog, VectorStore(client, embedder), embedder)
+        lexical = LexicalIndex.from_connection(catalog.conn, lock=catalog.lock)
+        return cls(config, catalog, VectorStore(client, embedder), embedder, lexical)
 
     def record_model(self) -> None:
         """Remember which model built the index, so another one is refused later."""
@@ -46,7 +48,8 @@ class Index:
 
     def reconcile(self) -> int:
         """Delete vectors the catalog does not know (left by a crash); returns how many."""
-        orphans = self.vectors.ids() - self.catalog.chunk_ids()
+        known = self.catalog.chunk_ids()
+        orphans = self.vectors.ids() - known
         self.vectors.delete(orphans)
         return len(orphans)
 

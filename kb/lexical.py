@@ -58,17 +58,19 @@ class LexicalIndex:
         self._setup(conn, owned=True)
 
     @classmethod
-    def from_connection(cls, conn: sqlite3.Connection) -> LexicalIndex:
-        """Share a connection (the catalog's), so chunks and their terms commit together."""
+    def from_connection(cls, conn: sqlite3.Connection,
+                        lock: threading.RLock | None = None) -> LexicalIndex:
+        """Share a connection (the catalog's) and its lock, so chunks and their terms commit together."""
         self = cls.__new__(cls)
-        self._setup(conn, owned=False)
+        self._setup(conn, owned=False, lock=lock)
         return self
 
-    def _setup(self, conn: sqlite3.Connection, owned: bool) -> None:
+    def _setup(self, conn: sqlite3.Connection, owned: bool,
+               lock: threading.RLock | None = None) -> None:
         """Create the tables if missing and load the vocabulary the decompounder splits with."""
         self._conn = conn
         self._owned = owned
-        self._lock = threading.RLock()
+        self._lock = lock or threading.RLock()
         conn.execute("PRAGMA foreign_keys=ON")
         with self._lock:
             conn.executescript(_SCHEMA)
@@ -98,6 +100,11 @@ class LexicalIndex:
     def upsert(self, report_id: str, chunks: list[tuple[str, str, dict]]) -> None:
         """Replace every chunk of `report_id` with `chunks` (chunk_id, text, filter_fields)."""
         with self._lock, self._conn:
+            self.upsert_in_transaction(report_id, chunks)
+
+    def upsert_in_transaction(self, report_id: str, chunks: list[tuple[str, str, dict]]) -> None:
+        """`upsert` inside a transaction the caller holds (the catalog's), committing nothing."""
+        with self._lock:
             self._delete(report_id)
             words_per_chunk = [vocabulary_of([text]) for _, text, _ in chunks]
             fresh = Counter(w for ws in words_per_chunk for w in ws)

@@ -113,7 +113,10 @@ class Searcher:
         dense = self.index.vectors.query(vector, n, filters.chroma_where())
         timings["vector"] = time.perf_counter() - t0
         t0 = time.perf_counter()
-        fused = rrf([[cid for cid, _ in dense]])
+        lexical = self.index.lexical.search(query, n, filters.as_dict())
+        timings["lexical"] = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        fused = rrf([[cid for cid, _ in dense], [cid for cid, _ in lexical]])
         timings["fusion"] = time.perf_counter() - t0
         hits, facets = self._hits(fused, k)
         return SearchResult(query, hits, facets, timings)

@@ -96,7 +96,7 @@ def search(config: Config, query: str | None, k: int, as_json: bool, from_stdin:
     """Search the index and print ranked passages with citations."""
     from kb.search import Searcher
 
-    if from_stdin == bool(query):
+    if from_stdin == (query is not None):
         raise click.UsageError("Ange antingen en fråga eller --stdin.")
     searcher = Searcher(_open_index(config))
     queries = (line.rstrip("\n") for line in sys.stdin) if from_stdin else [query]
