@@ -42,7 +42,7 @@ _BODY_PATTERNS = (
 )
 _TITLE_PREFIX = re.compile(
     r"^(?:\*\*)?(?:Revisionsrapport|Granskningsrapport|Rapport|Förstudie|Projektrapport)\s*[:–—-]\s*(?P<t>.+)$")
-_GRANSKNING_AV = re.compile(r"^(?:\*\*)?(?:(?:Fördjupad|Uppföljande|Grundläggande|Förenklad)\s+)?[Gg]ranskning\s+av\s+.+")
+_GRANSKNING_AV = re.compile(r"^(?:\*\*)?(?:(?:Fördjupad|Uppföljande|Grundläggande|Förenklad)\s+)?[Gg]ranskning\s+av\b.*")
 _GENRE_ONLY = re.compile(r"^(?:Revisionsrapport|Granskningsrapport|Rapport)$")
 _MISSIV = re.compile(r"för kännedom|vi önskar|önskar (få )?(ta del av )?(nämndens|styrelsens|era)?\s*"
                      r"(svar|kommentarer|synpunkter)|emotser svar|missiv", re.IGNORECASE)
@@ -119,7 +119,8 @@ def find_title(text: str) -> str | None:
             cand = (1, _strip_place(_dehyphenate(rest)))
         elif _GENRE_ONLY.match(line):
             nxt = next((ln.strip() for ln in lines[i + 1:i + 4] if ln.strip()), "")
-            if 3 <= len(nxt) <= 100 and not nxt.endswith(".") and not re.match(r"^[\d-]+$", nxt):
+            if 3 <= len(nxt) <= 100 and not nxt.endswith(".") and not re.match(r"^[\d-]+$", nxt) \
+                    and not find_firm(nxt):
                 cand = (2, _strip_place(_dehyphenate(nxt)))
         if cand and cand[1] and (best is None or cand[0] < best[0]):
             best = cand

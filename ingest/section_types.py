@@ -18,8 +18,8 @@ _RULES: tuple[tuple[str, str], ...] = (
     (r"^(iakttagelse|granskningsresultat|resultat|nulägesbeskrivning|nuläge)", "iakttagelse"),
     (r"bedömning|kommentar|slutsats|analys och bedöm", "bedomning"),
     (r"revisionsfråg|kontrollfråg|kontrollmål|granskningsfråg|frågeställning", "revisionsfraga"),
-    (r"^(inledning|bakgrund|syfte|avgränsning|metod|revisionskriterie|bedömningsgrund|genomförande"
-     r"|ansvarig nämnd|granskningsobjekt|uppdrag(et)?$|granskningens (syfte|inriktning|omfattning))", "inledning"),
+    ((r"^(inledning|bakgrund|syfte|avgränsning|metod|revisionskriterie|bedömningsgrund|genomförande"
+      r"|ansvarig nämnd|granskningsobjekt|uppdrag(et)?$|granskningens (syfte|inriktning|omfattning))"), "inledning"),
     (r"^(iakttagelser|resultat av granskningen|utfall)", "iakttagelse"),
 )
 

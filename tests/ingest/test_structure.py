@@ -1,0 +1,194 @@
+"""Section finding: coverage, types and headings on real reports and synthetic variants."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from ingest.structure import find_sections, section_type_of
+from kb.models import SECTION_TYPES
+from tests.ingest.expected_reports import REPORTS, SHARED, read_report
+
+needs_shared = pytest.mark.skipif(not SHARED.exists(), reason="set KB_SHARED_DIR to the shared test material")
+
+
+def _check_cover(text: str, sections) -> None:
+    assert sections[0].start == 0 and sections[-1].end == len(text)
+    for a, b in zip(sections, sections[1:], strict=False):
+        assert a.end == b.start and a.start < a.end
+    assert all(s.type in SECTION_TYPES for s in sections)
+
+
+@needs_shared
+@pytest.mark.parametrize("rel", sorted(REPORTS))
+def test_sections_cover_real_reports(rel: str) -> None:
+    text = read_report(rel)
+    sections = find_sections(text, markdown=rel.endswith(".md"))
+    _check_cover(text, sections)
+    assert all(s.path[-1] == s.title for s in sections if s.title)
+
+
+# (report, title, expected type, expected level or None)
+REAL_HEADINGS = [
+    ("seeds/000_f95ae1448ac3ea46.txt", "Sammanfattning och revisionell bedömning", "sammanfattning", 1),
+    ("seeds/000_f95ae1448ac3ea46.txt", "Revisionsfrågor", "revisionsfraga", 2),
+    ("seeds/000_f95ae1448ac3ea46.txt", "Kommentarer & bedömningar", "bedomning", 3),
+    ("seeds/000_f95ae1448ac3ea46.txt", "Mål och riktlinjer", "iakttagelse", 2),
+    ("seeds/001_2685321bc90dd1eb.txt", "Syfte och revisionsfrågor", "revisionsfraga", 2),
+    ("seeds/001_2685321bc90dd1eb.txt", "Roll- och ansvarsfördelning", "iakttagelse", 2),
+    ("seeds/001_2685321bc90dd1eb.txt", "Rekommendationer", "rekommendation", 1),
+    ("seeds/002_b584caaa1296d239.txt", "Ingången", "iakttagelse", 3),
+    ("seeds/002_b584caaa1296d239.txt", "Kommentar", "bedomning", None),
+    ("seeds/003_38332d4cff676a59.txt", "Mål och riktlinjer", "iakttagelse", 2),
+    ("seeds/003_38332d4cff676a59.txt", "Bedömning", "bedomning", 3),
+    ("seeds/004_cdb858477220864e.txt", "Kommunstyrelsens beslut", "svar", None),
+    ("seeds/004_cdb858477220864e.txt", "Svar till kommunrevisionen", "svar", None),
+    ("data/real/audits/kungsbacka_2023_informationssakerhet_i_praktiken.md",
+     "Mottagares medvetenhet kring informationssäkerhet och phishing", "iakttagelse", 2),
+    ("data/real/audits/kungsbacka_2023_informationssakerhet_i_praktiken.md",
+     "Bedömning utifrån revisionsfrågorna", "bedomning", 2),
+]
+
+
+@needs_shared
+@pytest.mark.parametrize(("rel", "title", "kind", "level"), REAL_HEADINGS)
+def test_real_headings(rel: str, title: str, kind: str, level: int | None) -> None:
+    sections = [s for s in find_sections(read_report(rel), markdown=rel.endswith(".md")) if s.title == title]
+    assert sections, f"heading {title!r} not found"
+    assert sections[0].type == kind
+    if level is not None:
+        assert sections[0].level == level
+
+
+@needs_shared
+def test_table_of_contents_lines_are_not_headings() -> None:
+    text = read_report("seeds/002_b584caaa1296d239.txt")
+    titles = [s.title for s in find_sections(text)]
+    assert titles.count("Sammanfattning") == 1 and "Vardagliga rutiner" not in titles
+
+
+NUMBERED = """Granskning av IT-säkerhet
+Region Halland
+
+Innehåll
+1. Sammanfattning ........ 2
+2. Inledning ............. 3
+2.1 Syfte och revisionsfrågor 3
+
+1. Sammanfattning
+
+Vi bedömer att styrningen i huvudsak är ändamålsenlig.
+
+2. Inledning
+
+2.1 Syfte och revisionsfrågor
+
+Syftet är att bedöma om regionstyrelsen har en tillräcklig intern kontroll.
+
+Följande steg ingår:
+1. Intervjuer
+2. Dokumentstudier
+
+2.2 Revisionskriterier
+
+Kommunallagen.
+
+3. Resultat av granskningen
+
+3.1 Mål och riktlinjer
+
+Regionen har mål.
+
+3.1.1 Vår bedömning
+
+Målen är tydliga.
+
+4. Rekommendationer
+
+Vi rekommenderar att regionstyrelsen tar fram en plan.
+"""
+
+
+def test_numbered_synthetic_report() -> None:
+    sections = find_sections(NUMBERED)
+    _check_cover(NUMBERED, sections)
+    got = [(s.title, s.level, s.type) for s in sections if s.title]
+    assert got == [
+        ("Innehåll", 1, "ovrigt"),
+        ("Sammanfattning", 1, "sammanfattning"),
+        ("Inledning", 1, "inledning"),
+        ("Syfte och revisionsfrågor", 2, "revisionsfraga"),
+        ("Revisionskriterier", 2, "inledning"),
+        ("Resultat av granskningen", 1, "iakttagelse"),
+        ("Mål och riktlinjer", 2, "iakttagelse"),
+        ("Vår bedömning", 3, "bedomning"),
+        ("Rekommendationer", 1, "rekommendation"),
+    ]
+    assert sections[7].path == ("Resultat av granskningen", "Mål och riktlinjer", "Vår bedömning")
+
+
+MARKDOWN = """---
+title: x
+---
+# Granskning av bisysslor
+
+## Sammanfattning
+
+Text om bisysslor.
+
+## Iakttagelser
+
+### Registrering
+
+Det saknas rutiner.
+
+**Bedömning**
+
+Vi bedömer att rutinerna är bristfälliga.
+
+## Nämndens svar
+
+Nämnden instämmer.
+"""
+
+
+def test_markdown_headings() -> None:
+    sections = find_sections(MARKDOWN, markdown=True)
+    _check_cover(MARKDOWN, sections)
+    got = [(s.title, s.level, s.type) for s in sections if s.title]
+    assert got == [("Granskning av bisysslor", 1, "ovrigt"), ("Sammanfattning", 2, "sammanfattning"),
+                   ("Iakttagelser", 2, "iakttagelse"), ("Registrering", 3, "iakttagelse"),
+                   ("Nämndens svar", 2, "svar")]
+
+
+@pytest.mark.parametrize(("title", "parent", "kind"), [
+    ("Sammanfattande bedömning", None, "sammanfattning"),
+    ("Revisionell bedömning", None, "sammanfattning"),
+    ("Revisionell bedömning", "iakttagelse", "bedomning"),
+    ("Syfte och revisionsfrågor", "inledning", "revisionsfraga"),
+    ("Kontrollmål", None, "revisionsfraga"),
+    ("3.2 Bedömning", "iakttagelse", "bedomning"),
+    ("Vår bedömning", None, "bedomning"),
+    ("lakttagelser", None, "iakttagelse"),
+    ("Nulägesbeskrivning", None, "iakttagelse"),
+    ("Förslag till förbättringar", None, "rekommendation"),
+    ("Yttrande", None, "svar"),
+    ("Svar på granskning av bisysslor", None, "svar"),
+    ("Kommunstyrelsens beslut", None, "svar"),
+    ("Metod", None, "inledning"),
+    ("Revisionskriterier", None, "inledning"),
+    ("Bilaga 1: Intervjuade", None, "ovrigt"),
+    ("Mål och riktlinjer", "iakttagelse", "iakttagelse"),
+    ("Mål och riktlinjer", None, "ovrigt"),
+])
+def test_section_type_of(title: str, parent: str | None, kind: str) -> None:
+    assert section_type_of(title, parent) == kind
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("abc ÅÄÖ.\n\t1234#*-:?")), max_size=300))
+def test_any_text_is_covered(text: str) -> None:
+    sections = find_sections(text, markdown=True)
+    if text:
+        _check_cover(text, sections)
