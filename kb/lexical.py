@@ -185,9 +185,14 @@ class LexicalIndex:
                 "SELECT c.chunk_id, bm25(lex_fts) FROM lex_fts JOIN lex_chunks c"
                 f" ON c.rowid = lex_fts.rowid WHERE lex_fts MATCH ?{where}"
             )
+            # FTS5's bm25() sums over the phrases of an OR query, so one query per weight
+            # gives the exact weighted sum; its values are negated (lower is better).
+            by_weight: dict[float, list[str]] = defaultdict(list)
             for term, weight in weighted:
-                for chunk_id, bm25 in self._conn.execute(sql, (_quote(term), *params)):
-                    scores[chunk_id] -= weight * bm25  # FTS5's bm25() is negated
+                by_weight[weight].append(_quote(term))
+            for weight, terms in by_weight.items():
+                for chunk_id, bm25 in self._conn.execute(sql, (" OR ".join(terms), *params)):
+                    scores[chunk_id] -= weight * bm25
         ranked = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
         return ranked[:k]
 
