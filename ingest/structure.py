@@ -212,7 +212,7 @@ def _detect(text: str, markdown: bool) -> list[_Heading]:
         if nxt == i + 1 and len(title) > 0.6 * wrap_width:
             continue  # the first line of a hard-wrapped paragraph
         follower = lines[nxt][1]
-        ok = _is_body(follower)
+        ok = _is_body(follower) or (nxt in toc and re.match(r"^innehåll", normalise_title(title)) is not None)
         if not ok:
             after = _candidate(lines, nxt, toc, headers, has_md)
             nn = _next_nonblank(lines, nxt)

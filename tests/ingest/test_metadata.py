@@ -6,7 +6,13 @@ import pytest
 
 from ingest.metadata import extract_metadata, normalise_firm
 from ingest.places import load_places
-from tests.ingest.expected_reports import NOT_AUDITS, REPORTS, SHARED, pdf_text, read_report
+from tests.ingest.expected_reports import (
+    NOT_AUDITS,
+    REPORTS,
+    SHARED,
+    pdf_text,
+    read_report,
+)
 
 pytestmark = pytest.mark.skipif(not SHARED.exists(), reason="set KB_SHARED_DIR to the shared test material")
 FIELDS = ("kommun", "firm", "year", "date", "title", "audited_body", "doc_type")
