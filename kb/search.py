@@ -6,7 +6,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 
-from kb.errors import BadQuery
+from kb.errors import BadQuery, NotFound
 from kb.index import Index
 from kb.models import Chunk, Hit, Report
 
@@ -24,8 +24,26 @@ class Filters:
     firm: tuple[str, ...] = ()
     section_type: tuple[str, ...] = ()
     doc_type: tuple[str, ...] = ()
+    audited_body: tuple[str, ...] = ()
     year_from: int | None = None
     year_to: int | None = None
+
+    def matches(self, chunk: Chunk, report: Report) -> bool:
+        """The final word on a hit: both retrievers pre-filter, this guarantees it."""
+        meta = report.meta
+        checks = (("kommun", meta.kommun), ("firm", meta.firm), ("doc_type", meta.doc_type),
+                  ("section_type", chunk.section_type), ("audited_body", meta.audited_body))
+        if any(getattr(self, name) and value not in getattr(self, name) for name, value in checks):
+            return False
+        year = meta.year
+        if self.year_from is not None and (year is None or year < self.year_from):
+            return False
+        return not (self.year_to is not None and (year is None or year > self.year_to))
+
+    def lexical_filters(self) -> dict:
+        """The filters the lexical index applies itself (audited_body is checked afterwards)."""
+        return {name: getattr(self, name) for name in
+                ("kommun", "firm", "section_type", "doc_type", "year_from", "year_to")}
 
     def chroma_where(self) -> dict | None:
         """The same restrictions as a Chroma `where` clause."""
@@ -44,6 +62,9 @@ class Filters:
 
     def as_dict(self) -> dict:
         return {name: getattr(self, name) for name in self.__dataclass_fields__}
+
+    def is_empty(self) -> bool:
+        return not any(getattr(self, name) for name in self.__dataclass_fields__)
 
 
 @dataclass(frozen=True)
@@ -113,19 +134,37 @@ class Searcher:
         dense = self.index.vectors.query(vector, n, filters.chroma_where())
         timings["vector"] = time.perf_counter() - t0
         t0 = time.perf_counter()
-        lexical = self.index.lexical.search(query, n, filters.as_dict())
+        lexical = self.index.lexical.search(query, n, filters.lexical_filters())
         timings["lexical"] = time.perf_counter() - t0
         t0 = time.perf_counter()
         fused = rrf([[cid for cid, _ in dense], [cid for cid, _ in lexical]])
         timings["fusion"] = time.perf_counter() - t0
-        hits, facets = self._hits(fused, k)
+        t0 = time.perf_counter()
+        hits, facets = self._hits(fused, k, filters)
+        timings["hits"] = time.perf_counter() - t0
         return SearchResult(query, hits, facets, timings)
 
-    def _hits(self, fused: list[tuple[str, float]], k: int) -> tuple[list[Hit], dict]:
+    def similar(self, chunk_id: str, k: int = 10, filters: Filters | None = None) -> SearchResult:
+        """Passages like a given one ("liknande avsnitt"), the passage itself left out."""
+        if not 1 <= k <= MAX_K:
+            raise BadQuery(f"Antalet träffar (k) måste vara mellan 1 och {MAX_K}.")
+        source = self.index.catalog.chunks_by_id([chunk_id]).get(chunk_id)
+        if source is None:
+            raise NotFound("Stycket finns inte i arkivet.")
+        filters = filters or Filters()
+        vector = self.index.vectors.vector(chunk_id)
+        dense = self.index.vectors.query(vector, max(self.candidates, 3 * k) + 1,
+                                         filters.chroma_where())
+        ranked = [(cid, score) for cid, score in dense if cid != chunk_id]
+        hits, facets = self._hits(ranked, k, filters, exclude=source)
+        return SearchResult(source.text[:200], hits, facets, {})
+
+    def _hits(self, fused: list[tuple[str, float]], k: int, filters: Filters,
+              exclude: Chunk | None = None) -> tuple[list[Hit], dict]:
         chunks = self.index.catalog.chunks_by_id([cid for cid, _ in fused])
         reports: dict[str, Report | None] = {}
-        kept: list[Chunk] = []
-        scores: list[float] = []
+        kept: list[Chunk] = [exclude] if exclude else []
+        scores: list[float] = [0.0] if exclude else []
         facets: dict[str, Counter] = {name: Counter() for name in FACET_FIELDS}
         for cid, score in fused:
             chunk = chunks.get(cid)
@@ -134,14 +173,16 @@ class Searcher:
             if chunk.report_id not in reports:
                 reports[chunk.report_id] = self.index.catalog.report(chunk.report_id)
             report = reports[chunk.report_id]
-            if report is None:
+            if report is None or not filters.matches(chunk, report):
                 continue
             for name, value in chunk_metadata(chunk, report).items():
                 if name in facets and value not in ("", 0):
                     facets[name][str(value)] += 1
-            if len(kept) < k:
+            if len(kept) < k + (exclude is not None):
                 kept.append(chunk)
                 scores.append(score)
+        if exclude:
+            kept, scores = kept[1:], scores[1:]
         hits = [self._hit(rank, score, chunk, reports[chunk.report_id])
                 for rank, (chunk, score) in enumerate(zip(kept, scores, strict=True), start=1)]
         return hits, {name: dict(counter.most_common()) for name, counter in facets.items()}

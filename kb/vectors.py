@@ -38,13 +38,26 @@ class KbEmbeddingFunction(EmbeddingFunction[Documents]):
 
     @staticmethod
     def build_from_config(config: dict[str, Any]) -> KbEmbeddingFunction:
-        raise NotImplementedError("open the collection through kb.vectors.VectorStore")
+        """Chroma rebuilds the function it stored; ours needs the model, which the store passes."""
+        return KbEmbeddingFunction(_NamedOnly(config.get("model", "")))
 
     def is_legacy(self) -> bool:
         return False
 
     def default_space(self) -> str:
         return "cosine"
+
+
+class _NamedOnly:
+    """Stands in for a model Chroma knows only by name; we always pass vectors ourselves."""
+
+    def __init__(self, name: str) -> None:
+        self.name, self.dim = name, 0
+
+    def embed_passages(self, texts: list[str]) -> np.ndarray:
+        raise StoreUnavailable("Vektordatabasen öppnades utan modell; öppna den genom kb.")
+
+    embed_query = embed_passages
 
 
 def make_client(chroma_url: str | None, path: str):
@@ -125,6 +138,15 @@ class VectorStore:
             if len(page["ids"]) < 5000:
                 return found
             offset += 5000
+
+    def vector(self, chunk_id: str) -> np.ndarray:
+        """The stored embedding of one chunk."""
+        found = self._call(self.collection.get, ids=[chunk_id], include=["embeddings"])
+        if not found["ids"]:
+            from kb.errors import NotFound
+
+            raise NotFound("Stycket finns inte i vektorindexet.")
+        return np.asarray(found["embeddings"][0], dtype=np.float32)
 
     def count(self) -> int:
         return self._call(self.collection.count)

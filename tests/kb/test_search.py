@@ -1,0 +1,81 @@
+"""Search mechanics on real reports with the fast hashing embedder: filters, dedup, similar."""
+
+from __future__ import annotations
+
+import pytest
+
+from kb.errors import BadQuery, NotFound
+from kb.search import Filters, Searcher, rrf
+from tests.conftest import ingest_folder
+
+
+@pytest.fixture
+def searcher(fake_index, corpus_copy):
+    ingest_folder(fake_index, corpus_copy)
+    return Searcher(fake_index)
+
+
+@pytest.mark.parametrize("filters", [
+    Filters(kommun=("Mellerud",)),
+    Filters(kommun=("Ale", "Ödeshög")),
+    Filters(firm=("KPMG",)),
+    Filters(year_from=2016),
+    Filters(year_to=2015, year_from=2014),
+    Filters(doc_type=("protokollsutdrag",)),
+    Filters(audited_body=("Socialnämnden",)),
+])
+def test_every_hit_honours_every_filter(searcher, filters):
+    result = searcher.search("samverkan arbetsmarknad", k=20, filters=filters)
+    assert result.hits
+    for hit in result.hits:
+        report = searcher.index.catalog.report(hit.report_id)
+        chunk = searcher.index.catalog.chunks_by_id([hit.chunk_id])[hit.chunk_id]
+        assert filters.matches(chunk, report)
+
+
+def test_a_filter_nothing_matches_gives_no_hits(searcher):
+    assert searcher.search("samverkan", filters=Filters(kommun=("Kiruna",))).hits == []
+
+
+def test_facets_count_the_candidates(searcher):
+    facets = searcher.search("försörjningsstöd", k=10).facets
+    assert set(facets) >= {"kommun", "year", "firm", "section_type", "doc_type"}
+    assert facets["kommun"] and all(n > 0 for n in facets["kommun"].values())
+
+
+def test_no_two_hits_overlap(searcher):
+    hits = searcher.search("rekommendationer uppföljning", k=30).hits
+    for i, a in enumerate(hits):
+        for b in hits[i + 1 :]:
+            assert a.report_id != b.report_id or a.end <= b.start or b.end <= a.start
+
+
+def test_similar_leaves_out_the_passage_itself(searcher):
+    first = searcher.search("långtidsarbetslösa", k=1).hits[0]
+    similar = searcher.similar(first.chunk_id, k=5)
+    assert len(similar.hits) == 5
+    assert first.chunk_id not in {h.chunk_id for h in similar.hits}
+    assert [h.rank for h in similar.hits] == [1, 2, 3, 4, 5]
+
+
+def test_similar_to_an_unknown_passage_is_not_found(searcher):
+    with pytest.raises(NotFound):
+        searcher.similar("0" * 24)
+
+
+@pytest.mark.parametrize("query", ["", "   ", "\x00", "x" * 1001])
+def test_unsearchable_queries_are_refused(searcher, query):
+    with pytest.raises(BadQuery):
+        searcher.search(query)
+
+
+@pytest.mark.parametrize("query", ['"AND OR NEAR(', "*", "'; DROP TABLE chunks; --", "ÅÄÖ åäö ©®",
+                                   "\u202e\u200b", "a" * 1000])
+def test_hostile_queries_are_answered(searcher, query):
+    searcher.search(query, k=3)
+
+
+def test_rrf_rewards_agreement():
+    fused = dict(rrf([["a", "b", "c"], ["b", "a", "d"]]))
+    assert fused["a"] == fused["b"] > fused["c"] > 0
+    assert fused["d"] == fused["c"]
