@@ -117,7 +117,7 @@ def table_cells(text: str, s: int, e: int) -> list[Item]:
 def sentences_with(text: str, s: int, e: int, pattern: re.Pattern) -> list[Item]:
     """Sentences in text[s:e] that match pattern, with exact spans (sentences do not cross lines)."""
     out = []
-    for ls, le, line in lines_in(text, s, e):
+    for ls, _le, line in lines_in(text, s, e):
         for m in re.finditer(r"[^.!?]+(?:[.!?](?=\s|$)|$)", line):
             if pattern.search(m.group(0)):
                 a, b = _trimmed(text, ls + m.start(), ls + m.end())

@@ -61,7 +61,7 @@ def unescape_markdown(text: str) -> str:
 def _paged_markdown(text: str, metadata: dict) -> Document:
     """Markdown converted from a PDF: `<!-- sida N -->` markers become page spans, page numbers go."""
     pieces = _PAGE_MARKER.split(text)
-    preamble, numbered = pieces[0], list(zip(pieces[1::2], pieces[2::2]))
+    preamble, numbered = pieces[0], list(zip(pieces[1::2], pieces[2::2], strict=False))
     page_texts = [_clean_converted_page(body) for _, body in numbered]
     parts: list[str] = []
     spans: list[Page] = []
@@ -70,7 +70,7 @@ def _paged_markdown(text: str, metadata: dict) -> Document:
     if head:
         parts.append(head)
         offset = len(head)
-    for (number, _), body in zip(numbered, page_texts):
+    for (number, _), body in zip(numbered, page_texts, strict=False):
         if body and parts:
             offset += 2
         spans.append(Page(int(number), offset, offset + len(body)))

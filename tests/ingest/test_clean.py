@@ -57,7 +57,7 @@ def test_remove_running_lines_headers_and_page_numbers() -> None:
     words = ["hissar", "portar", "ramper", "rulltrappor", "dörrar", "grindar", "lyftbord", "bommar", "skjutportar"]
     pages = [f"BFS 2011:12\nH 12\n{n}\nOm {word}.\nMer text om {word}.\nSid {n} av 9" for n, word in enumerate(words, 1)]
     cleaned = clean.remove_running_lines(pages)
-    for word, page in zip(words, cleaned):
+    for word, page in zip(words, cleaned, strict=False):
         assert page.strip().split("\n") == [f"Om {word}.", f"Mer text om {word}."]
 
 
