@@ -14,6 +14,7 @@ MAX_QUERY_CHARS = 1000
 MAX_K = 100
 RRF_K = 60
 FACET_FIELDS = ("kommun", "year", "firm", "section_type", "doc_type")
+MODES = ("hybrid", "dense", "lexical")
 
 
 @dataclass(frozen=True)
@@ -122,22 +123,30 @@ class Searcher:
         self.index = index
         self.candidates = candidates
 
-    def search(self, query: str, k: int = 10, filters: Filters | None = None) -> SearchResult:
+    def search(self, query: str, k: int = 10, filters: Filters | None = None,
+               mode: str = "hybrid") -> SearchResult:
+        """Ranked passages for a query; `mode` picks one retriever alone, for evaluation."""
         query = validate(query, k)
+        if mode not in MODES:
+            raise BadQuery(f"Okänt sökläge {mode!r}.")
         filters = filters or Filters()
         timings: dict[str, float] = {}
-        t0 = time.perf_counter()
-        vector = self.index.embedder.embed_query(query)
-        timings["encode"] = time.perf_counter() - t0
         n = max(self.candidates, 3 * k)
+        dense: list[tuple[str, float]] = []
+        lexical: list[tuple[str, float]] = []
+        if mode != "lexical":
+            t0 = time.perf_counter()
+            vector = self.index.embedder.embed_query(query)
+            timings["encode"] = time.perf_counter() - t0
+            t0 = time.perf_counter()
+            dense = self.index.vectors.query(vector, n, filters.chroma_where())
+            timings["vector"] = time.perf_counter() - t0
+        if mode != "dense":
+            t0 = time.perf_counter()
+            lexical = self.index.lexical.search(query, n, filters.lexical_filters())
+            timings["lexical"] = time.perf_counter() - t0
         t0 = time.perf_counter()
-        dense = self.index.vectors.query(vector, n, filters.chroma_where())
-        timings["vector"] = time.perf_counter() - t0
-        t0 = time.perf_counter()
-        lexical = self.index.lexical.search(query, n, filters.lexical_filters())
-        timings["lexical"] = time.perf_counter() - t0
-        t0 = time.perf_counter()
-        fused = rrf([[cid for cid, _ in dense], [cid for cid, _ in lexical]])
+        fused = rrf([ranking for ranking in ([c for c, _ in dense], [c for c, _ in lexical]) if ranking])
         timings["fusion"] = time.perf_counter() - t0
         t0 = time.perf_counter()
         hits, facets = self._hits(fused, k, filters)

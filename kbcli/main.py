@@ -197,5 +197,34 @@ def findings(config: Config, as_json: bool, kommun: tuple[str, ...]) -> None:
                    f"\n   {row['url']}")
 
 
+@cli.command("eval")
+@click.option("--set", "sets", multiple=True, type=click.Path(exists=True, path_type=Path),
+              help="Query set(s) (JSON lines); default eval/dev.jsonl and eval/heldout.jsonl.")
+@click.option("--worst", default=10, show_default=True, help="How many of the worst queries to list.")
+@click.option("--by-kind", is_flag=True, help="Also break hybrid down by kind of query.")
+@click.pass_obj
+def evaluate(config: Config, sets: tuple[Path, ...], worst: int, by_kind: bool) -> None:
+    """Score lexical, dense and hybrid search on judged queries (nDCG@10, Recall@5, MRR@10, hit@1).
+
+    Run it on an index holding the evaluation corpus: corpus/ and ../shared/data/real/audits/.
+    """
+    from kb.evaluation import evaluate as run_eval
+    from kb.evaluation import format_table, load_queries, worst_queries
+    from kb.search import MODES, Searcher
+
+    searcher = Searcher(_open_index(config))
+    repo = Path(__file__).resolve().parents[1]
+    for path in sets or (repo / "eval" / "dev.jsonl", repo / "eval" / "heldout.jsonl"):
+        queries = load_queries(path)
+        reports = {mode: run_eval(lambda q, m=mode: [h.text for h in searcher.search(q, 10, mode=m).hits],
+                                  queries) for mode in MODES[::-1]}
+        click.echo(f"\n{path.name} ({len(queries)} queries)\n{format_table(reports)}")
+        if by_kind:
+            click.echo(format_table(reports["hybrid"].by_kind()))
+        click.echo("Worst hybrid queries:")
+        for row in worst_queries(reports["hybrid"], worst):
+            click.echo(f"  {row.id:<12} nDCG {row.ndcg:.2f}  {row.kind:<13} {row.query}  gains={list(row.gains)}")
+
+
 def main() -> None:  # pragma: no cover
     cli()

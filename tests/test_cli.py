@@ -19,7 +19,7 @@ def _env(index) -> dict:
             "KB_MODEL": cfg.model}
 
 
-@pytest.mark.parametrize("command", [[], ["ingest"], ["search"], ["serve"], ["reports"],
+@pytest.mark.parametrize("command", [[], ["ingest"], ["search"], ["serve"], ["reports"], ["eval"],
                                      ["findings"]])
 def test_every_command_has_help(command):
     result = CliRunner().invoke(cli, [*command, "--help"])
@@ -94,3 +94,19 @@ def test_reports_lists_metadata_and_counts(fake_index, corpus_copy):
     ale = rows["ale-2015-arbetsmarknadsenhet-forsorjningsstod"]
     assert (ale["kommun"], ale["firm"], ale["year"]) == ("Ale", "KPMG", 2015)
     assert ale["chunks"] > 5 and ale["source"].endswith(".txt")
+
+
+def test_eval_prints_the_three_methods_side_by_side(fake_index, corpus_copy):
+    from pathlib import Path
+
+    CliRunner().invoke(cli, ["ingest", str(corpus_copy)], env=_env(fake_index))
+    small = Path(__file__).parent / "data" / "eval_small.jsonl"
+    result = CliRunner().invoke(cli, ["eval", "--set", str(small), "--worst", "2"], env=_env(fake_index))
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    header = next(line for line in lines if line.startswith("method"))
+    assert header.split()[2:] == ["ndcg@10", "recall@5", "mrr@10", "hit@1"]
+    for method in ("lexical", "dense", "hybrid"):
+        row = next(line for line in lines if line.startswith(method)).split()
+        assert row[1] == "3" and all(0.0 <= float(x) <= 1.0 for x in row[2:])
+    assert "Worst hybrid queries:" in result.output
