@@ -196,6 +196,25 @@ class LexicalIndex:
         ranked = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
         return ranked[:k]
 
+    def query_terms(self, query: str) -> list[tuple[str, float]]:
+        """The weighted terms a query is searched with (after decompounding and the thesaurus)."""
+        with self._lock:
+            self._refresh_vocabulary()
+            return analyze_query_weighted(query, self._decompounder)
+
+    def terms_of(self, chunk_ids: list[str]) -> dict[str, set[str]]:
+        """The indexed terms of some chunks, read back from FTS5 (no re-analysis per query)."""
+        found: dict[str, set[str]] = {}
+        with self._lock:
+            for i in range(0, len(chunk_ids), 500):
+                part = chunk_ids[i : i + 500]
+                marks = ",".join("?" * len(part))
+                rows = self._conn.execute(
+                    "SELECT c.chunk_id, f.terms FROM lex_chunks c JOIN lex_fts f ON f.rowid = c.rowid"
+                    f" WHERE c.chunk_id IN ({marks})", part)
+                found.update((cid, set(terms.split())) for cid, terms in rows)
+        return found
+
     def chunk_ids(self) -> set[str]:
         """Every chunk id in the index, for pruning against the catalog and the vector store."""
         with self._lock:

@@ -25,6 +25,7 @@ class Entry:
 
     match: tuple[tuple[str, ...], ...]
     add: tuple[tuple[str, ...], ...]
+    add_text: tuple[str, ...] = ()  # the expansions as written, for the dense query
 
 
 def parse(lines: Iterable[str]) -> list[Entry]:
@@ -41,7 +42,7 @@ def parse(lines: Iterable[str]) -> list[Entry]:
         right = [p.strip() for p in cols[2].split("|") if p.strip()]
         phrases = left + right if cols[0] == "=" else left
         targets = left + right if cols[0] == "=" else right
-        entries.append(Entry(_phrases(phrases), _phrases(targets)))
+        entries.append(Entry(_phrases(phrases), _phrases(targets), tuple(targets)))
     return entries
 
 
@@ -78,6 +79,18 @@ def expand(
             for t in phrase:
                 out[t] = max(out.get(t, 0.0), weight)
     return list(out.items())
+
+
+def expansion_text(words: Sequence[str], entries: Sequence[Entry] | None = None) -> list[str]:
+    """The expansions as written ("Arbetsförmedlingen" for "AF"), to add to the query the model embeds."""
+    rules = load() if entries is None else entries
+    found: dict[str, None] = {}
+    for entry in rules:
+        if any(_contains(words, p) for p in entry.match):
+            for phrase, text in zip(entry.add, entry.add_text, strict=True):
+                if not _contains(words, phrase):
+                    found.setdefault(text, None)
+    return list(found)
 
 
 def size() -> int:
