@@ -22,7 +22,8 @@ def detect_format(path: pathlib.Path, head: bytes) -> str:
     if b"%PDF-" in head[:1024]:
         return "pdf"
     if suffix == ".pdf":
-        raise IngestError(f"Filen {path.name} heter .pdf men är ingen PDF-fil (den kan vara skadad eller felnamngiven).")
+        raise IngestError(
+            f"Filen {path.name} heter .pdf men är ingen PDF-fil (den kan vara skadad eller felnamngiven).")
     if looks_binary(head):
         raise IngestError(f"Filen {path.name} är ingen textfil eller PDF och kan inte läsas (filtypen stöds inte).")
     if suffix not in _TEXT_SUFFIXES:
@@ -39,7 +40,8 @@ def read_document(path: pathlib.Path, *, max_bytes: int = 50_000_000, ocr: bool 
             raise IngestError(f"Filen {path.name} är tom (0 byte).")
         if size > max_bytes:
             raise IngestError(
-                f"Filen {path.name} är för stor ({size / 1e6:.1f} MB); största tillåtna storlek är {max_bytes / 1e6:.1f} MB."
+                f"Filen {path.name} är för stor ({size / 1e6:.1f} MB); största tillåtna storlek är "
+                f"{max_bytes / 1e6:.1f} MB (KB_MAX_FILE_MB)."
             )
         data = path.read_bytes()
     except IsADirectoryError:

@@ -24,7 +24,10 @@ OCR_TIME_LIMIT = 120
 #: A page with fewer characters than this is taken to have no text layer.
 MIN_PAGE_CHARS = 3
 
-_JUNK_TITLES = re.compile(r"^(föreskriftens namn|dokumentnamn|rubrik|title|untitled|namnlös|binder\d*)$", re.IGNORECASE)
+_JUNK_TITLES = re.compile(
+    r"^(föreskriftens namn|dokumentnamn|rubrik|title|untitled|namnlös|binder\d*|dokument\d*"
+    r"|bakgrund|inledning|sammanfattning|innehåll)$",  # a template's first heading, not the document's title
+    re.IGNORECASE)
 _TITLE_PREFIX = re.compile(r"^(microsoft (word|powerpoint|excel) - )", re.IGNORECASE)
 _FILE_SUFFIX = re.compile(r"\.(docx?|pdf|pptx?|xlsx?|odt|indd|rtf)$", re.IGNORECASE)
 _PDF_DATE = re.compile(r"^(?:D:)?(\d{4})(\d{2})(\d{2})")
@@ -69,11 +72,13 @@ def read_pdf(data: bytes, *, ocr: bool = False) -> Document:
     except IngestError:
         raise
     except _Timeout:
-        raise IngestError(f"PDF-filen tog för lång tid att läsa (mer än {TIME_LIMIT} sekunder) och hoppades över.") from None
+        raise IngestError(
+            f"PDF-filen tog för lång tid att läsa (mer än {TIME_LIMIT} sekunder) och hoppades över.") from None
     except RecursionError:
         raise IngestError("PDF-filen är felaktigt uppbyggd och kan inte läsas.") from None
     except Exception as exc:  # noqa: BLE001 - pypdf raises many kinds on broken files; none may reach the user raw
-        raise IngestError(f"PDF-filen är skadad eller ofullständig och kan inte läsas ({type(exc).__name__}).") from None
+        raise IngestError(
+            f"PDF-filen är skadad eller ofullständig och kan inte läsas ({type(exc).__name__}).") from None
     return _build(pages, metadata, images, ocr)
 
 
@@ -95,7 +100,8 @@ def _open(pypdf, data: bytes):
                 f"PDF-filen är krypterad på ett sätt som inte kan läsas här ({type(exc).__name__})."
             ) from None
         if not ok:
-            raise IngestError("Filen är krypterad och kan inte läsas utan lösenord. Spara en olåst kopia och försök igen.")
+            raise IngestError(
+                "Filen är krypterad och kan inte läsas utan lösenord. Spara en olåst kopia och försök igen.")
     if len(reader.pages) == 0:
         raise IngestError("PDF-filen innehåller inga sidor.")
     return reader
@@ -197,7 +203,8 @@ def _build(pages: list[str], metadata: dict, images: dict[int, list[bytes]], ocr
         if text:
             parts.append(text)
             offset += len(text)
-    return Document(text="\n\n".join(parts), format="pdf", pages=tuple(spans), metadata=metadata, warnings=tuple(warnings))
+    return Document(text="\n\n".join(parts), format="pdf", pages=tuple(spans), metadata=metadata,
+                    warnings=tuple(warnings))
 
 
 def clean_page(text: str) -> str:
@@ -218,7 +225,7 @@ def _metadata(reader) -> dict:
     out: dict = {}
     title = _clean_field(fields["/Title"])
     if title:
-        title = _TITLE_PREFIX.sub("", title).strip()
+        title = _TITLE_PREFIX.sub("", title).strip().rstrip(";,:").strip()
         if title and not _JUNK_TITLES.match(title) and not _FILE_SUFFIX.search(title):
             out["title"] = title
     author = _clean_field(fields["/Author"])

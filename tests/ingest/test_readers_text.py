@@ -11,13 +11,15 @@ import pytest
 from ingest.readers import read_document
 from kb.errors import IngestError
 
-SAMPLE = "Revisionsfråga: Har socialnämnden säkerställt en ändamålsenlig styrning?\r\nSvar: Delvis – ”åtgärder” krävs.\r\n"
+SAMPLE = ("Revisionsfråga: Har socialnämnden säkerställt en ändamålsenlig styrning?\r\n"
+          "Svar: Delvis – ”åtgärder” krävs.\r\n")
 
 
 @pytest.fixture(scope="module")
 def kungsbacka(shared_dir: Path):
     """EY's Kungsbacka report as converted to Markdown with page markers."""
-    return read_document(shared_dir / "data" / "real" / "audits" / "kungsbacka_2023_informationssakerhet_i_praktiken.md")
+    return read_document(shared_dir / "data" / "real" / "audits"
+                         / "kungsbacka_2023_informationssakerhet_i_praktiken.md")
 
 
 @pytest.mark.parametrize(
@@ -64,10 +66,12 @@ def test_seed_text_is_otherwise_faithful(shared_dir: Path) -> None:
 
 def test_front_matter_becomes_metadata(tmp_path: Path) -> None:
     path = tmp_path / "rapport.md"
-    path.write_text('---\ntitle: "Granskning av IT-säkerhet"\nkommun: Orsa\nyear: 2023\n---\n\n# Sammanfattning\n\nText.\n')
+    path.write_text('---\ntitle: "Granskning av IT-säkerhet"\nkommun: Orsa\nyear: 2023\n---\n\n'
+                    '# Sammanfattning\n\nText.\n')
     document = read_document(path)
     assert document.format == "md"
-    assert document.metadata == {"title": "Granskning av IT-säkerhet", "kommun": "Orsa", "year": "2023"}
+    assert document.metadata == {"title": "Granskning av IT-säkerhet", "kommun": "Orsa", "year": "2023",
+                                 "origin": "front_matter"}
     assert document.text == "# Sammanfattning\n\nText."
 
 
@@ -83,7 +87,8 @@ def test_converted_pdf_markers_become_pages(kungsbacka) -> None:
     assert "<!--" not in kungsbacka.text
     offset = kungsbacka.text.index("Offentlig sektor behandlar stora mängder digital information.")
     assert kungsbacka.page_at(offset) == 195
-    offset = kungsbacka.text.index("Utveckla ett strukturerat och regelbundet arbete med informationssäkerhetsutbildningar")
+    offset = kungsbacka.text.index(
+        "Utveckla ett strukturerat och regelbundet arbete med informationssäkerhetsutbildningar")
     assert kungsbacka.page_at(offset) == 193
 
 
