@@ -24,6 +24,8 @@ from kb.search import chunk_metadata
 
 PIPELINE_VERSION = "1"
 SUFFIXES = {".txt", ".md", ".markdown", ".pdf"}
+#: Office files found in a folder are not skipped silently: each fails, saying to save it as PDF.
+OFFICE_SUFFIXES = {".doc", ".docx", ".odt", ".rtf", ".xls", ".xlsx", ".ppt", ".pptx"}
 EMBED_BATCH = 32
 
 
@@ -59,7 +61,8 @@ def discover(paths: Iterable[Path]) -> list[Path]:
         if path.is_dir():
             found.extend(sorted(
                 p for p in path.rglob("*")
-                if p.is_file() and p.suffix.lower() in SUFFIXES
+                if p.is_file() and p.suffix.lower() in SUFFIXES | OFFICE_SUFFIXES
+                and not p.name.startswith("~$")  # Word's lock files
                 and not any(part.startswith(".") for part in p.relative_to(path).parts)
             ))
         elif not is_metadata_file(path):

@@ -24,10 +24,11 @@ def detect_format(path: pathlib.Path, head: bytes) -> str:
     if suffix == ".pdf":
         raise IngestError(
             f"Filen {path.name} heter .pdf men är ingen PDF-fil (den kan vara skadad eller felnamngiven).")
+    if suffix not in _TEXT_SUFFIXES:
+        raise IngestError(f"Filen {path.name}: filtypen {suffix} stöds inte. Spara den som PDF, Markdown (.md) "
+                          "eller text (.txt) och läs in den igen.")
     if looks_binary(head):
         raise IngestError(f"Filen {path.name} är ingen textfil eller PDF och kan inte läsas (filtypen stöds inte).")
-    if suffix not in _TEXT_SUFFIXES:
-        raise IngestError(f"Filtypen {suffix} stöds inte. Använd PDF, Markdown (.md) eller text (.txt).")
     return "md" if suffix in _MARKDOWN_SUFFIXES else "txt"
 
 
