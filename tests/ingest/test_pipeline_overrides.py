@@ -152,3 +152,10 @@ def test_corpus_metadata_is_extracted_not_written(corpus_chunks):
 
     written = tomllib.loads((CORPUS / "reports.toml").read_text(encoding="utf-8"))["report"]
     assert all(set(entry) <= {"file", "id", "origin", "audited_body"} for entry in written)
+
+
+@pytest.mark.parametrize("command", [["remove"], ["ingest"]])
+def test_commands_have_help(command, tmp_path):
+    result = kb(tmp_path / "index", *command, "--help")
+    assert result.exit_code == 0 and "Usage" in result.output
+    assert "--prune" in result.output or command == ["remove"]
