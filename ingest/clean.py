@@ -146,7 +146,8 @@ def _line_break(prev: str, cur: str, width: int) -> str:
     """What separates two lines: "" (same paragraph), "\n" (list item, table row) or "\n\n" (new paragraph)."""
     if "\t" in prev or "\t" in cur or _LIST_START.match(cur) or prev.endswith("|"):
         return "\n"
-    if _SENTENCE_END.search(prev) and (len(prev) < 0.85 * width or (len(cur) < 0.5 * width and not _SENTENCE_END.search(cur))):
+    short_last = len(cur) < 0.5 * width and not _SENTENCE_END.search(cur)
+    if _SENTENCE_END.search(prev) and (len(prev) < 0.85 * width or short_last):
         return "\n\n"
     if len(prev) < 0.6 * width and (cur[:1].isupper() or cur[:1].isdigit()):
         return "\n\n"

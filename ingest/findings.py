@@ -99,7 +99,7 @@ def _asked(text: str, sections: list[Section]) -> list[tuple[Item, str | None]]:
         if sec.type == "revisionsfraga" and _QUESTION_WORD.search(sec.title):
             nl = text.find("\n", sec.start, sec.end)
             starts.append(nl + 1 if nl >= 0 else sec.end)
-        for s, e, line in lines_in(text, sec.start, sec.end):
+        for _s, e, line in lines_in(text, sec.start, sec.end):
             if _QUESTION_WORD.search(line) and line.rstrip().endswith(":"):
                 starts.append(e + 1)
         for pos in sorted(set(starts)):

@@ -42,7 +42,8 @@ _BODY_PATTERNS = (
 )
 _TITLE_PREFIX = re.compile(
     r"^(?:\*\*)?(?:Revisionsrapport|Granskningsrapport|Rapport|Förstudie|Projektrapport)\s*[:–—-]\s*(?P<t>.+)$")
-_GRANSKNING_AV = re.compile(r"^(?:\*\*)?(?:(?:Fördjupad|Uppföljande|Grundläggande|Förenklad)\s+)?[Gg]ranskning\s+av\b.*")
+_GRANSKNING_AV = re.compile(
+    r"^(?:\*\*)?(?:(?:Fördjupad|Uppföljande|Grundläggande|Förenklad)\s+)?[Gg]ranskning\s+av\b.*")
 _GENRE_ONLY = re.compile(r"^(?:Revisionsrapport|Granskningsrapport|Rapport)$")
 _MISSIV = re.compile(r"för kännedom|vi önskar|önskar (få )?(ta del av )?(nämndens|styrelsens|era)?\s*"
                      r"(svar|kommentarer|synpunkter)|emotser svar|missiv", re.IGNORECASE)
@@ -50,10 +51,13 @@ _REPORT_HEADS = re.compile(r"^\s*(\d+(\.\d+)*\.?\s+)?(Inledning|Bakgrund|Syfte|M
                            r"|Iakttagelser|Granskningsresultat|Bedömning|Revisionsfrågor?|Kontrollfrågor)\b",
                            re.MULTILINE)
 _AUDIT_WORDS = re.compile(r"revisor|revisionsfråg|kontrollmål|granskning|revisionsrapport|granska", re.IGNORECASE)
-_PROTOCOL = (r"^\s*§\s*\d+", r"\bDnr\b", r"[Jj]usterare|[Jj]usterandes", r"[Pp]rotokollsutdrag|[Ss]ammanträdesprotokoll",
-             r"^\s*\w+s beslut\s*$", r"[Bb]eslutsexpediering|[Bb]eslutet skickas till", r"[Ss]ammanträdesdatum")
+_PROTOCOL = (r"^\s*§\s*\d+", r"\bDnr\b", r"[Jj]usterare|[Jj]usterandes",
+             r"[Pp]rotokollsutdrag|[Ss]ammanträdesprotokoll", r"^\s*\w+s beslut\s*$",
+             r"[Bb]eslutsexpediering|[Bb]eslutet skickas till", r"[Ss]ammanträdesdatum")
 _SVAR = re.compile(r"^\s*(svar på (revisions|gransknings)rapport|svar på granskning|yttrande över|yttrande avseende"
                    r"|nämndens svar|styrelsens svar)", re.IGNORECASE | re.MULTILINE)
+_SWEDISH_WORDS = re.compile(r"\b(?:och|att|det|som|för|av|med|är|inte|på)\b", re.IGNORECASE)
+_ENGLISH_WORDS = re.compile(r"\b(?:the|and|of|to|is|in|with|that|for|are)\b", re.IGNORECASE)
 _EXPLICIT_KEYS = ("kommun", "year", "date", "firm", "doc_type", "audited_body")
 
 
@@ -148,14 +152,19 @@ def find_audited_body(text: str) -> str | None:
     return names.most_common(1)[0][0] if names else None
 
 
+def _is_swedish(text: str) -> bool:
+    """Whether Swedish function words outnumber English ones (a README about reports is no report)."""
+    return len(_SWEDISH_WORDS.findall(text)) >= len(_ENGLISH_WORDS.findall(text))
+
+
 def find_doc_type(text: str) -> str:
     """Report, cover letter, response, minutes extract, or not an audit document at all."""
     head = text[:1500]
     report_heads = {m.group(3).lower() for m in _REPORT_HEADS.finditer(text)}
     is_report = len(report_heads) >= 3 and len(text) > 6000
     audit_hits = len(_AUDIT_WORDS.findall(text))
-    if audit_hits < 3 or (audit_hits < 8 and not _AUDIT_WORDS.search(text[:FRONT_CHARS])):
-        return "ovrigt"
+    if audit_hits < 3 or not (is_report or _AUDIT_WORDS.search(text[:FRONT_CHARS])) or not _is_swedish(text):
+        return "ovrigt"  # an audit document says what it is on its front page, in Swedish
     protocol_hits = sum(bool(re.search(p, head, re.MULTILINE)) for p in _PROTOCOL)
     if protocol_hits >= 2 and not is_report:
         return "protokollsutdrag"

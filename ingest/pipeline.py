@@ -24,6 +24,8 @@ from kb.search import chunk_metadata
 
 PIPELINE_VERSION = "1"
 SUFFIXES = {".txt", ".md", ".markdown", ".pdf"}
+#: Office files found in a folder are not skipped silently: each fails, saying to save it as PDF.
+OFFICE_SUFFIXES = {".doc", ".docx", ".odt", ".rtf", ".xls", ".xlsx", ".ppt", ".pptx"}
 EMBED_BATCH = 32
 
 
@@ -59,7 +61,8 @@ def discover(paths: Iterable[Path]) -> list[Path]:
         if path.is_dir():
             found.extend(sorted(
                 p for p in path.rglob("*")
-                if p.is_file() and p.suffix.lower() in SUFFIXES
+                if p.is_file() and p.suffix.lower() in SUFFIXES | OFFICE_SUFFIXES
+                and not p.name.startswith("~$")  # Word's lock files
                 and not any(part.startswith(".") for part in p.relative_to(path).parts)
             ))
         elif not is_metadata_file(path):
@@ -134,7 +137,7 @@ class Pipeline:
         sha = hashlib.sha256(data).hexdigest()
         overrides = overrides_for(path)
         source = str(path)
-        report_id = overrides.get("id") or catalog.report_id_for_source(source) or slugify(path.stem)
+        report_id = overrides.get("id") or catalog.report_id_for_source(source) or self._free_id(path)
         fingerprint = hashlib.sha256(
             f"{sha}|{PIPELINE_VERSION}|{self.index.embedder.name}|{sorted(overrides.items())}".encode()
         ).hexdigest()
@@ -146,7 +149,8 @@ class Pipeline:
                 catalog.add_alias(db, twin, source)
             return FileOutcome(path, "duplicate", twin,
                                message=f"Samma innehåll som rapporten {twin}; namnet har registrerats.")
-        existed = catalog.fingerprint(report_id) is not None
+        previous = catalog.report(report_id)
+        existed = previous is not None
 
         document = self.reader(path, max_bytes=self.index.config.max_file_bytes,
                                ocr=self.index.config.ocr)
@@ -154,8 +158,9 @@ class Pipeline:
         chunks = chunk_document(report_id, document, sections)
         if not chunks:
             raise IngestError("Filen innehåller ingen text att söka i.")
+        aliases = previous.aliases if previous and previous.sha256 == sha else ()  # same content, same twins
         report = Report(id=report_id, meta=meta, source=source, sha256=sha, format=document.format,
-                        chunk_count=len(chunks))
+                        chunk_count=len(chunks), aliases=aliases)
         vectors = self._embed([contextual_text(c, meta) for c in chunks])
 
         if document.format == "pdf":
@@ -171,6 +176,14 @@ class Pipeline:
         self.index.vectors.delete(old_ids - {c.id for c in chunks})
         return FileOutcome(path, "updated" if existed else "added", report_id, meta=meta,
                            chunks=len(chunks), warnings=document.warnings)
+
+    def _free_id(self, path: Path) -> str:
+        """An id from the file name that no other file's report holds: two 'rapport.pdf' in two
+        folders must not overwrite each other."""
+        base = slugify(path.stem)
+        candidates = [base, f"{base}-{slugify(path.parent.name)}"]
+        candidates += [f"{base}-{n}" for n in range(2, 1000)]
+        return next(c for c in candidates if self.index.catalog.report(c) is None)
 
     def _keep_original(self, data: bytes, sha: str) -> None:
         """Keep a copy of a PDF under its hash, so citations open it at the page even if

@@ -28,7 +28,7 @@ def _listed(text: str, sections: list[Section]) -> list[Item]:
                 items = items_after(text, s, sec.end)
                 found.extend(it for it in items if len(it.text) >= _MIN_LEN)
                 covered = items[-1].end if items else s + 1
-    for s, e, line in lines_in(text):
+    for _s, e, line in lines_in(text):
         if _TRIGGER.search(line):
             found.extend(it for it in items_after(text, e + 1, len(text)) if len(it.text) >= _MIN_LEN)
     return found

@@ -14,6 +14,8 @@ _RULES: tuple[tuple[str, str], ...] = (
     (r"^\w+(s|ns)? beslut$|^beslut$", "svar"),
     (r"^sammanfattande bedömningar? utifrån", "sammanfattning"),
     (r"^(sammanfattning|sammanfattande)\b", "sammanfattning"),
+    # "Revisionsrapport: Försörjningsstöd" heads a missiv or minutes extract that sums the report up
+    (r"^(revisionsrapport|granskningsrapport)\s*[:–—-]\s*\S", "sammanfattning"),
     (r"rekommendation|förslag till förbättring|förbättringsområden|åtgärdsförslag", "rekommendation"),
     (r"^(iakttagelse|granskningsresultat|resultat|nulägesbeskrivning|nuläge)", "iakttagelse"),
     (r"bedömning|kommentar|slutsats|analys och bedöm", "bedomning"),

@@ -74,7 +74,8 @@ def _toc_lines(lines: list[tuple[int, str]]) -> set[int]:
         if re.match(r"^(innehåll|innehållsförteckning)\b", stripped, re.IGNORECASE) and len(stripped) < 40:
             in_toc = 60
             continue
-        if _TOC_LINE.search(stripped) and len(stripped) < 200 or in_toc and re.search(r"\s\d{1,3}\s*$", stripped) and len(stripped) < 140:
+        numbered_entry = in_toc and re.search(r"\s\d{1,3}\s*$", stripped) and len(stripped) < 140
+        if _TOC_LINE.search(stripped) and len(stripped) < 200 or numbered_entry:
             toc.add(i)
         if in_toc:
             in_toc -= 1
@@ -157,7 +158,9 @@ def _candidate(lines, i: int, skip: set[int], headers: set[str], markdown: bool)
     title = _clean_title(body)
     if "\t" in body or "§" in body or _FOOTNOTE.match(body) or _ANSWER_LINE.match(title):
         return None
-    if _BULLET.match(body) or _DATE_LINE.match(title) or not _looks_like_title(title) or re.match(r"^[\d\s.,:%§/-]+$", title):
+    if _BULLET.match(body) or _DATE_LINE.match(title) or not _looks_like_title(title):
+        return None
+    if re.match(r"^[\d\s.,:%§/-]+$", title):
         return None
     return title, "plain", None
 

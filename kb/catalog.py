@@ -178,6 +178,11 @@ class Catalog:
                 found[row["id"]] = _chunk(row)
         return found
 
+    def chunk_spans(self, report_id: str) -> list[tuple[int, int, str]]:
+        """(start, end, id) of a report's chunks in text order, without their text."""
+        rows = self._query('SELECT start, "end", id FROM chunks WHERE report_id = ? ORDER BY ord', (report_id,))
+        return [(row[0], row[1], row[2]) for row in rows]
+
     def chunk_ids(self) -> set[str]:
         return {row[0] for row in self._query("SELECT id FROM chunks")}
 

@@ -32,8 +32,10 @@ def cli(ctx: click.Context) -> None:
 @cli.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--quiet", "-q", is_flag=True, help="Print only failures and the summary.")
+@click.option("--prune", is_flag=True,
+              help="Also remove reports whose file is gone from the given folders.")
 @click.pass_obj
-def ingest(config: Config, paths: tuple[Path, ...], quiet: bool) -> None:
+def ingest(config: Config, paths: tuple[Path, ...], quiet: bool, prune: bool) -> None:
     """Read report files and folders (.pdf, .md, .txt) into the index."""
     from tqdm import tqdm
 
@@ -60,14 +62,47 @@ def ingest(config: Config, paths: tuple[Path, ...], quiet: bool) -> None:
         raise click.ClickException(str(exc)) from exc
     finally:
         bar.close()
+    removed = _prune(index, [p for p in paths if p.is_dir()]) if prune else None
     counts = {s: summary.count(s) for s in ("added", "updated", "unchanged", "duplicate", "failed")}
     click.echo(
         f"Klart: {counts['added']} tillagda, {counts['updated']} uppdaterade, "
         f"{counts['unchanged']} oförändrade, {counts['duplicate']} dubbletter, "
         f"{counts['failed']} misslyckade (added={counts['added']} updated={counts['updated']} "
-        f"unchanged={counts['unchanged']} duplicate={counts['duplicate']} failed={counts['failed']})"
+        f"unchanged={counts['unchanged']} duplicate={counts['duplicate']} failed={counts['failed']}"
+        + (f" removed={removed})" if removed is not None else ")")
     )
     if summary.failed:
+        sys.exit(1)
+
+
+def _prune(index, folders: list[Path]) -> int:
+    from ingest.removal import missing_reports, remove_report
+
+    gone = missing_reports(index, folders)
+    for report in gone:
+        remove_report(index, report.id)
+        click.echo(f"BORT {report.id}: filen {report.source} finns inte längre", err=True)
+    return len(gone)
+
+
+@cli.command()
+@click.argument("report_ids", nargs=-1, required=True)
+@click.pass_obj
+def remove(config: Config, report_ids: tuple[str, ...]) -> None:
+    """Remove reports from the index by id (see `kb reports`)."""
+    from ingest.removal import remove_report
+
+    index = _open_index(config)
+    failed = False
+    for report_id in report_ids:
+        try:
+            report = remove_report(index, report_id)
+        except KbError as exc:
+            click.echo(click.style(f"FEL  {exc}", fg="red"), err=True)
+            failed = True
+            continue
+        click.echo(f"Borttagen: {report.id} ({report.meta.title}, {report.chunk_count} avsnitt)")
+    if failed:
         sys.exit(1)
 
 
@@ -77,7 +112,8 @@ def _describe(outcome) -> str:
     if outcome.meta is not None:
         m = outcome.meta
         line += (f"\n     -> {outcome.report_id}: {m.title!r}, {m.kommun or '?'}, {m.year or '?'}, "
-                 f"{m.firm or '?'}, {m.doc_type}, {outcome.chunks} avsnitt")
+                 f"{m.firm or '?'}, {m.doc_type}, {outcome.chunks} avsnitt"
+                 f"\n     granskat: {m.audited_body or '?'} · datum: {m.date or '?'}")
     for warning in outcome.warnings:
         line += f"\n     varning: {warning}"
     if outcome.message:
@@ -184,10 +220,9 @@ def _report_dict(report) -> dict:
 @click.pass_obj
 def findings(config: Config, as_json: bool, kommun: tuple[str, ...]) -> None:
     """List extracted revisionsfrågor (with answers) and rekommendationer."""
-    from kb.findings import finding_dict
+    from kb.findings import finding_dicts
 
-    index = _open_index(config)
-    rows = [finding_dict(f, r, index.catalog) for f, r in index.catalog.findings(list(kommun))]
+    rows = finding_dicts(_open_index(config).catalog, list(kommun))
     if as_json:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return

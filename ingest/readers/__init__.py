@@ -22,11 +22,13 @@ def detect_format(path: pathlib.Path, head: bytes) -> str:
     if b"%PDF-" in head[:1024]:
         return "pdf"
     if suffix == ".pdf":
-        raise IngestError(f"Filen {path.name} heter .pdf men är ingen PDF-fil (den kan vara skadad eller felnamngiven).")
+        raise IngestError(
+            f"Filen {path.name} heter .pdf men är ingen PDF-fil (den kan vara skadad eller felnamngiven).")
+    if suffix not in _TEXT_SUFFIXES:
+        raise IngestError(f"Filen {path.name}: filtypen {suffix} stöds inte. Spara den som PDF, Markdown (.md) "
+                          "eller text (.txt) och läs in den igen.")
     if looks_binary(head):
         raise IngestError(f"Filen {path.name} är ingen textfil eller PDF och kan inte läsas (filtypen stöds inte).")
-    if suffix not in _TEXT_SUFFIXES:
-        raise IngestError(f"Filtypen {suffix} stöds inte. Använd PDF, Markdown (.md) eller text (.txt).")
     return "md" if suffix in _MARKDOWN_SUFFIXES else "txt"
 
 
@@ -39,7 +41,8 @@ def read_document(path: pathlib.Path, *, max_bytes: int = 50_000_000, ocr: bool 
             raise IngestError(f"Filen {path.name} är tom (0 byte).")
         if size > max_bytes:
             raise IngestError(
-                f"Filen {path.name} är för stor ({size / 1e6:.1f} MB); största tillåtna storlek är {max_bytes / 1e6:.1f} MB."
+                f"Filen {path.name} är för stor ({size / 1e6:.1f} MB); största tillåtna storlek är "
+                f"{max_bytes / 1e6:.1f} MB (KB_MAX_FILE_MB)."
             )
         data = path.read_bytes()
     except IsADirectoryError:

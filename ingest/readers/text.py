@@ -50,6 +50,8 @@ def parse_front_matter(text: str) -> tuple[dict, str]:
         if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
             value = value[1:-1]
         metadata[pair.group(1).strip().lower()] = value
+    if metadata:
+        metadata["origin"] = "front_matter"  # a person wrote it: it beats extraction, title included
     return metadata, text[match.end():].lstrip("\n")
 
 

@@ -55,7 +55,8 @@ def test_collapse_blank_lines() -> None:
 
 def test_remove_running_lines_headers_and_page_numbers() -> None:
     words = ["hissar", "portar", "ramper", "rulltrappor", "dörrar", "grindar", "lyftbord", "bommar", "skjutportar"]
-    pages = [f"BFS 2011:12\nH 12\n{n}\nOm {word}.\nMer text om {word}.\nSid {n} av 9" for n, word in enumerate(words, 1)]
+    pages = [f"BFS 2011:12\nH 12\n{n}\nOm {word}.\nMer text om {word}.\nSid {n} av 9"
+             for n, word in enumerate(words, 1)]
     cleaned = clean.remove_running_lines(pages)
     for word, page in zip(words, cleaned, strict=False):
         assert page.strip().split("\n") == [f"Om {word}.", f"Mer text om {word}."]
@@ -73,7 +74,8 @@ def test_is_page_number() -> None:
 
 
 def test_separate_cells() -> None:
-    assert clean.separate_cells("Status: Påbörjad    Rapportperiod: 2025-12-31") == "Status: Påbörjad\tRapportperiod: 2025-12-31"
+    assert (clean.separate_cells("Status: Påbörjad    Rapportperiod: 2025-12-31")
+            == "Status: Påbörjad\tRapportperiod: 2025-12-31")
 
 
 def test_merge_paragraph_lines_joins_wrapped_lines_keeps_lists_and_headings() -> None:

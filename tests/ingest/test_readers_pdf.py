@@ -197,3 +197,28 @@ def test_ocr_reads_scb_enkat_pages(real_pdfs: Path) -> None:
     assert any("lästes med OCR" in warning for warning in document.warnings)
     page = document.pages[3]
     assert "investering" in document.text[page.start:page.end].lower()
+
+
+def _in_thread(func):
+    """func() in a worker thread, as the site calls readers; returns its result or raises its error."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(func).result()
+
+
+def test_worker_thread_reads_the_same_in_a_child_process(edge_cases: Path) -> None:
+    path = edge_cases / "multicolumn.pdf"
+    assert _in_thread(lambda: read_document(path)) == read_document(path)
+    with pytest.raises(IngestError, match="krypterad"):
+        _in_thread(lambda: read_document(edge_cases / "pypdf-r4-aes-user-password.pdf"))
+
+
+def test_worker_thread_is_bounded_in_time(real_pdfs: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from ingest.readers import pdf
+
+    monkeypatch.setattr(pdf, "TIME_LIMIT", 1)
+    started = time.monotonic()
+    with pytest.raises(IngestError, match="tog för lång tid"):
+        _in_thread(lambda: read_document(real_pdfs / "BFS-2011-12.pdf"))
+    assert time.monotonic() - started < 4

@@ -11,13 +11,15 @@ import pytest
 from ingest.readers import read_document
 from kb.errors import IngestError
 
-SAMPLE = "Revisionsfråga: Har socialnämnden säkerställt en ändamålsenlig styrning?\r\nSvar: Delvis – ”åtgärder” krävs.\r\n"
+SAMPLE = ("Revisionsfråga: Har socialnämnden säkerställt en ändamålsenlig styrning?\r\n"
+          "Svar: Delvis – ”åtgärder” krävs.\r\n")
 
 
 @pytest.fixture(scope="module")
 def kungsbacka(shared_dir: Path):
     """EY's Kungsbacka report as converted to Markdown with page markers."""
-    return read_document(shared_dir / "data" / "real" / "audits" / "kungsbacka_2023_informationssakerhet_i_praktiken.md")
+    return read_document(shared_dir / "data" / "real" / "audits"
+                         / "kungsbacka_2023_informationssakerhet_i_praktiken.md")
 
 
 @pytest.mark.parametrize(
@@ -64,10 +66,12 @@ def test_seed_text_is_otherwise_faithful(shared_dir: Path) -> None:
 
 def test_front_matter_becomes_metadata(tmp_path: Path) -> None:
     path = tmp_path / "rapport.md"
-    path.write_text('---\ntitle: "Granskning av IT-säkerhet"\nkommun: Orsa\nyear: 2023\n---\n\n# Sammanfattning\n\nText.\n')
+    path.write_text('---\ntitle: "Granskning av IT-säkerhet"\nkommun: Orsa\nyear: 2023\n---\n\n'
+                    '# Sammanfattning\n\nText.\n')
     document = read_document(path)
     assert document.format == "md"
-    assert document.metadata == {"title": "Granskning av IT-säkerhet", "kommun": "Orsa", "year": "2023"}
+    assert document.metadata == {"title": "Granskning av IT-säkerhet", "kommun": "Orsa", "year": "2023",
+                                 "origin": "front_matter"}
     assert document.text == "# Sammanfattning\n\nText."
 
 
@@ -83,7 +87,8 @@ def test_converted_pdf_markers_become_pages(kungsbacka) -> None:
     assert "<!--" not in kungsbacka.text
     offset = kungsbacka.text.index("Offentlig sektor behandlar stora mängder digital information.")
     assert kungsbacka.page_at(offset) == 195
-    offset = kungsbacka.text.index("Utveckla ett strukturerat och regelbundet arbete med informationssäkerhetsutbildningar")
+    offset = kungsbacka.text.index(
+        "Utveckla ett strukturerat och regelbundet arbete med informationssäkerhetsutbildningar")
     assert kungsbacka.page_at(offset) == 193
 
 
@@ -103,32 +108,21 @@ def test_converted_pdf_paragraphs_merged(kungsbacka) -> None:
     )
 
 
-def test_zero_byte_text(tmp_path: Path) -> None:
-    path = tmp_path / "tom.txt"
-    path.write_bytes(b"")
-    with pytest.raises(IngestError, match="tom"):
-        read_document(path)
+PNG = b"\x89PNG\r\n\x1a\n" + random.Random(3).randbytes(4000)
 
 
-def test_whitespace_only_text(tmp_path: Path) -> None:
-    path = tmp_path / "blank.md"
-    path.write_text("\n\n   \n\u200b\n")
-    with pytest.raises(IngestError, match="ingen text"):
-        read_document(path)
-
-
-@pytest.mark.parametrize("name", ["data.txt", "data.md", "data.bin"])
-def test_binary_file_is_refused(tmp_path: Path, name: str) -> None:
+@pytest.mark.parametrize(("name", "data", "message"), [
+    ("tom.txt", b"", "tom"),
+    ("blank.md", "\n\n   \n\u200b\n".encode(), "ingen text"),
+    ("data.txt", PNG, "ingen textfil"),
+    ("data.md", PNG, "ingen textfil"),
+    ("data.bin", PNG, "stöds inte"),
+    ("rapport.docx", b"text", "stöds inte"),
+])
+def test_unreadable_file_is_refused(tmp_path: Path, name: str, data: bytes, message: str) -> None:
     path = tmp_path / name
-    path.write_bytes(b"\x89PNG\r\n\x1a\n" + random.Random(3).randbytes(4000))
-    with pytest.raises(IngestError, match="ingen textfil"):
-        read_document(path)
-
-
-def test_unsupported_extension(tmp_path: Path) -> None:
-    path = tmp_path / "rapport.docx"
-    path.write_text("text")
-    with pytest.raises(IngestError, match="stöds inte"):
+    path.write_bytes(data)
+    with pytest.raises(IngestError, match=message):
         read_document(path)
 
 

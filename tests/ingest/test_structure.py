@@ -127,7 +127,8 @@ def test_numbered_synthetic_report() -> None:
         ("Vår bedömning", 3, "bedomning"),
         ("Rekommendationer", 1, "rekommendation"),
     ]
-    assert next(s for s in sections if s.title == "Vår bedömning").path == ("Resultat av granskningen", "Mål och riktlinjer", "Vår bedömning")
+    assert next(s for s in sections if s.title == "Vår bedömning").path == (
+        "Resultat av granskningen", "Mål och riktlinjer", "Vår bedömning")
 
 
 MARKDOWN = """---

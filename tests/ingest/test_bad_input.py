@@ -1,0 +1,117 @@
+"""Bad input through `kb ingest`: a clear Swedish message naming the file, no traceback, and every
+other file and the index left intact."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tests.ingest.pipeline_helpers import (
+    DEVELOPER_WORDS,
+    SWEDISH_REPORT,
+    assert_consistent,
+    by_source,
+    failures,
+    kb,
+    pdf_pages,
+)
+
+
+def _truncated(shared: Path) -> bytes:
+    data = (shared / "data" / "pdf-edge-cases" / "pdflatex-4-pages.pdf").read_bytes()
+    return data[: len(data) // 3]
+
+
+BAD: dict[str, tuple[Callable[[Path], bytes], str]] = {
+    "trasig.pdf": (_truncated, "skadad eller ofullständig"),
+    "skrap.pdf": (lambda s: b"%PDF-1.7\n" + bytes(range(256)) * 40, "skadad eller ofullständig"),
+    "tom.pdf": (lambda s: b"", "är tom"),
+    "tom.txt": (lambda s: b"", "är tom"),
+    "bara-mellanslag.md": (lambda s: b"  \n\n\t\n", "ingen text"),
+    "rapport.docx": (lambda s: b"PK\x03\x04" + bytes(range(256)) * 8, "filtypen .docx stöds inte"),
+    "text-med-fel-namn.pdf": (lambda s: b"Granskning av IT-styrning\n\nText.\n", "heter .pdf men är ingen PDF-fil"),
+    "binar.txt": (lambda s: bytes(range(256)) * 20, "ingen textfil"),
+    "krypterad.pdf": (lambda s: pdf_pages(s / "data" / "pdf-edge-cases" / "pdflatex-4-pages.pdf", [0, 1],
+                                          password="hemligt"), "krypterad"),
+    "bara-bilder.pdf": (lambda s: pdf_pages(s / "data" / "real" / "pdfs" / "Haparanda_klimatstrategi_2020_2050.pdf",
+                                            [3, 5]), "saknar textlager på alla sidor"),
+}
+
+
+@pytest.fixture
+def good(tmp_path: Path) -> Path:
+    path = tmp_path / "in" / "bra-rapport.txt"
+    path.parent.mkdir()
+    path.write_text(SWEDISH_REPORT, encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("name", sorted(BAD))
+def test_bad_file_is_named_with_a_swedish_reason_and_the_rest_goes_in(name, shared, tmp_path, good):
+    data_dir = tmp_path / "index"
+    assert kb(data_dir, "ingest", str(good)).exit_code == 0
+    make, reason = BAD[name]
+    bad = good.parent / name
+    bad.write_bytes(make(shared))
+    other = good.parent / "annan-rapport.md"
+    other.write_text("# Granskning av hemtjänsten\n\nNämnden bör följa upp hemtjänsten.\n", encoding="utf-8")
+
+    result = kb(data_dir, "ingest", str(good.parent))
+
+    assert result.exit_code == 1
+    assert not any(word in result.output for word in DEVELOPER_WORDS), result.output
+    message = failures(result.output)[name]
+    assert reason in message, message
+    assert "added=1 updated=0 unchanged=1 duplicate=0 failed=1" in result.output
+    assert set(by_source(data_dir)) == {"bra-rapport.txt", "annan-rapport.md"}
+    assert_consistent(data_dir).close()
+
+
+@pytest.mark.parametrize("encoding", ["cp1252", "latin-1", "utf-16", "utf-8-sig"])
+def test_non_utf8_text_is_decoded(encoding, tmp_path):
+    path = tmp_path / f"rapport-{encoding}.txt"
+    path.write_bytes(SWEDISH_REPORT.replace("\n", "\r\n").encode(encoding))
+    data_dir = tmp_path / "index"
+    result = kb(data_dir, "ingest", str(path))
+    assert result.exit_code == 0, result.output
+    index = assert_consistent(data_dir)
+    (report,) = index.catalog.reports()
+    text, _, _ = index.catalog.report_text(report.id)
+    assert "socialnämnden säkerställer en ändamålsenlig" in text and "Åtgärder behövs" in text
+    assert "\ufffd" not in text and "Ã" not in text
+    assert (report.meta.kommun, report.meta.firm) == ("Orsa", "PwC")
+    index.close()
+
+
+def test_size_limit_is_configurable(tmp_path, good):
+    big = good.parent / "stor.txt"
+    big.write_text(SWEDISH_REPORT * 8000, encoding="utf-8")  # about 2 MB
+    data_dir = tmp_path / "index"
+    result = kb(data_dir, "ingest", str(good.parent), KB_MAX_FILE_MB="1")
+    assert result.exit_code == 1
+    assert "för stor" in failures(result.output)["stor.txt"] and "KB_MAX_FILE_MB" in result.output
+    assert set(by_source(data_dir)) == {"bra-rapport.txt"}
+
+
+def test_missing_file_and_folder_named(tmp_path):
+    result = kb(tmp_path / "index", "ingest", str(tmp_path / "finns-inte.pdf"))
+    assert result.exit_code == 1 and "finns-inte.pdf" in result.output and "finns inte" in result.output
+
+
+def test_encrypted_with_empty_password_is_read(shared, tmp_path):
+    path = tmp_path / "olast.pdf"
+    path.write_bytes(pdf_pages(shared / "data" / "pdf-edge-cases" / "pdflatex-4-pages.pdf", [0], password=""))
+    result = kb(tmp_path / "index", "ingest", str(path))
+    assert result.exit_code == 0, result.output
+    assert by_source(tmp_path / "index")["olast.pdf"]["chunks"] > 0
+
+
+def test_some_pages_without_text_is_a_warning_naming_them(shared, tmp_path):
+    path = tmp_path / "blandad.pdf"
+    path.write_bytes(pdf_pages(shared / "data" / "real" / "pdfs" / "Haparanda_klimatstrategi_2020_2050.pdf",
+                               [2, 3, 4]))
+    result = kb(tmp_path / "index", "ingest", str(path))
+    assert result.exit_code == 0, result.output
+    assert "varning: Sidan 2 saknar textlager" in result.output

@@ -1,0 +1,161 @@
+"""Through `kb ingest`: what it prints per file, written metadata beating extraction (sidecar, folder
+reports.toml, front matter), the same content under two names, removing reports, and the corpus's
+chunks clean and typed."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import CORPUS
+from tests.ingest.pipeline_helpers import SWEDISH_REPORT, assert_consistent, by_source, kb, open_index, reports
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    path = tmp_path / "rapporter"
+    path.mkdir()
+    (path / "orsa.txt").write_text(SWEDISH_REPORT, encoding="utf-8")
+    return path
+
+
+def test_ingest_prints_what_it_extracted(folder, tmp_path):
+    result = kb(tmp_path / "index", "ingest", str(folder))
+    assert result.exit_code == 0, result.output
+    assert "-> orsa: 'Granskning av försörjningsstöd', Orsa, ?, PwC, granskningsrapport" in result.output
+    assert "granskat: socialnämnden · datum: ?" in result.output
+    assert "added=1 updated=0 unchanged=0 duplicate=0 failed=0" in result.output
+
+
+def test_sidecar_overrides_extraction(folder, tmp_path):
+    (folder / "orsa.txt.toml").write_text('id = "orsa-2020"\ntitle = "Egen titel"\nyear = 2020\n'
+                                          'date = "2020-05-04"\nfirm = "KPMG"\n', encoding="utf-8")
+    kb(tmp_path / "index", "ingest", str(folder))
+    row = reports(tmp_path / "index")["orsa-2020"]
+    assert (row["title"], row["year"], row["date"], row["firm"], row["kommun"]) == (
+        "Egen titel", 2020, "2020-05-04", "KPMG", "Orsa")
+
+
+def test_folder_table_overrides_and_sidecar_beats_it(folder, tmp_path):
+    (folder / "reports.toml").write_text('[[report]]\nfile = "orsa.txt"\nid = "orsa-x"\nkommun = "Mora"\n'
+                                         'doc_type = "missiv"\naudited_body = "Kommunstyrelsen"\n',
+                                         encoding="utf-8")
+    kb(tmp_path / "index", "ingest", str(folder))
+    row = reports(tmp_path / "index")["orsa-x"]
+    assert (row["kommun"], row["doc_type"], row["audited_body"]) == ("Mora", "missiv", "Kommunstyrelsen")
+    (folder / "orsa.txt.toml").write_text('kommun = "Älvdalen"\n', encoding="utf-8")
+    result = kb(tmp_path / "index", "ingest", str(folder))
+    assert "updated=1" in result.output  # a changed override is a change
+    assert reports(tmp_path / "index")["orsa-x"]["kommun"] == "Älvdalen"
+
+
+def test_bad_metadata_file_is_named(folder, tmp_path):
+    (folder / "reports.toml").write_text('[[report]]\nfile = "orsa.txt"\nkommune = "Mora"\n', encoding="utf-8")
+    result = kb(tmp_path / "index", "ingest", str(folder))
+    assert result.exit_code == 1 and "okända metadatafält kommune" in result.output
+
+
+def test_front_matter_overrides_extraction(folder, tmp_path):
+    (folder / "ale.md").write_text('---\ntitle: "Uppföljning av hemtjänsten"\nkommun: Ale\nyear: 2022\n'
+                                   "firm: Ernst & Young AB\n---\n\n" + SWEDISH_REPORT, encoding="utf-8")
+    kb(tmp_path / "index", "ingest", str(folder / "ale.md"))
+    row = by_source(tmp_path / "index")["ale.md"]
+    assert (row["title"], row["kommun"], row["year"], row["firm"]) == ("Uppföljning av hemtjänsten", "Ale", 2022, "EY")
+
+
+def test_same_content_under_two_names_is_one_report_with_aliases(folder, tmp_path):
+    shutil.copy(folder / "orsa.txt", folder / "orsa-kopia.txt")
+    (folder / "sub").mkdir()
+    shutil.copy(folder / "orsa.txt", folder / "sub" / "orsa.txt")  # same name in another folder, too
+    data_dir = tmp_path / "index"
+    result = kb(data_dir, "ingest", str(folder))
+    assert "added=1 updated=0 unchanged=0 duplicate=2 failed=0" in result.output
+    (row,) = reports(data_dir).values()
+    names = [row["source"], *row["aliases"]]
+    assert sorted(Path(n).relative_to(folder).as_posix() for n in names) == [
+        "orsa-kopia.txt", "orsa.txt", "sub/orsa.txt"]
+    again = kb(data_dir, "ingest", str(folder))
+    assert "added=0 updated=0 unchanged=1 duplicate=2 failed=0" in again.output
+    assert list(reports(data_dir).values()) == [row]
+    assert_consistent(data_dir).close()
+
+
+def test_same_name_in_two_folders_gets_two_ids(folder, tmp_path):
+    (folder / "sub").mkdir()
+    (folder / "sub" / "orsa.txt").write_text(SWEDISH_REPORT.replace("Orsa", "Mora"), encoding="utf-8")
+    kb(tmp_path / "index", "ingest", str(folder))
+    assert sorted(reports(tmp_path / "index")) == ["orsa", "orsa-sub"]
+
+
+def test_remove_deletes_catalog_lexical_and_vectors(folder, tmp_path):
+    (folder / "ale.md").write_text("# Granskning av hemtjänsten\n\nNämnden bör följa upp hemtjänsten.\n",
+                                   encoding="utf-8")
+    data_dir = tmp_path / "index"
+    kb(data_dir, "ingest", str(folder))
+    result = kb(data_dir, "remove", "orsa")
+    assert result.exit_code == 0 and "Borttagen: orsa" in result.output
+    index = assert_consistent(data_dir)
+    assert [r.id for r in index.catalog.reports()] == ["ale"] and index.catalog.findings() == [
+        f for f in index.catalog.findings() if f[1].id == "ale"]
+    index.close()
+    missing = kb(data_dir, "remove", "finns-inte")
+    assert missing.exit_code == 1 and "'finns-inte' finns inte i indexet" in missing.output
+    assert "Traceback" not in missing.output
+
+
+def test_prune_removes_reports_whose_file_is_gone(folder, tmp_path, shared):
+    shutil.copy(shared / "data" / "pdf-edge-cases" / "pdflatex-4-pages.pdf", folder / "latex.pdf")
+    data_dir = tmp_path / "index"
+    kb(data_dir, "ingest", str(folder))
+    originals = list((data_dir / "originals").iterdir())
+    assert len(originals) == 1
+    (folder / "latex.pdf").unlink()
+    result = kb(data_dir, "ingest", "--prune", str(folder))
+    assert "BORT latex" in result.output and "removed=1" in result.output
+    assert list(reports(data_dir)) == ["orsa"] and not originals[0].exists()
+    assert_consistent(data_dir).close()
+
+
+@pytest.fixture(scope="module")
+def corpus_chunks(tmp_path_factory):
+    data_dir = tmp_path_factory.mktemp("corpus") / "index"
+    assert kb(data_dir, "ingest", str(CORPUS)).exit_code == 0
+    index = open_index(data_dir)
+    yield {r.id: index.catalog.chunks_of(r.id) for r in index.catalog.reports()}
+    index.close()
+
+
+def test_corpus_chunks_carry_no_export_leftovers(corpus_chunks):
+    for chunks in corpus_chunks.values():
+        for chunk in chunks:
+            assert "[bookmark" not in chunk.text and "footnoteRef" not in chunk.text and "[footnote" not in chunk.text
+
+
+def test_corpus_chunks_carry_section_path_and_type(corpus_chunks):
+    mellerud = corpus_chunks["mellerud-2024-arbetsmarknadsverksamheten"]
+    recommendations = [c for c in mellerud if c.section == "Rekommendationer"]
+    assert recommendations and {c.section_type for c in recommendations} == {"rekommendation"}
+    judged = [c for c in mellerud if c.section == "Bedömning"]
+    assert len(judged) >= 3 and {c.section_type for c in judged} == {"bedomning"}
+    assert all(len(c.section_path) == 3 for c in judged)  # Granskningsresultat › topic › Bedömning
+    odeshog = corpus_chunks["odeshog-2019-forsorjningsstod"]
+    assert {c.section_type for c in odeshog if c.section.startswith("Revisionsrapport:")} == {"sammanfattning"}
+    for chunks in corpus_chunks.values():
+        typed = [c for c in chunks if c.section_type != "ovrigt"]
+        assert len(typed) >= 0.7 * len(chunks)
+
+
+def test_corpus_metadata_is_extracted_not_written(corpus_chunks):
+    import tomllib
+
+    written = tomllib.loads((CORPUS / "reports.toml").read_text(encoding="utf-8"))["report"]
+    assert all(set(entry) <= {"file", "id", "origin", "audited_body"} for entry in written)
+
+
+@pytest.mark.parametrize("command", [["remove"], ["ingest"]])
+def test_commands_have_help(command, tmp_path):
+    result = kb(tmp_path / "index", *command, "--help")
+    assert result.exit_code == 0 and "Usage" in result.output
+    assert "--prune" in result.output or command == ["remove"]
