@@ -69,15 +69,20 @@ class Catalog:
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        """One atomic write: all of it is committed, or none of it."""
+        """One atomic write: all of it is committed, or none of it.
+
+        A COMMIT that fails (disk full, read-only file) is rolled back too, so the connection
+        never stays inside a half-open transaction that would refuse every later write.
+        """
         with self.lock:
             self.conn.execute("BEGIN IMMEDIATE")
             try:
                 yield self.conn
+                self.conn.execute("COMMIT")
             except BaseException:
-                self.conn.execute("ROLLBACK")
+                if self.conn.in_transaction:
+                    self.conn.execute("ROLLBACK")
                 raise
-            self.conn.execute("COMMIT")
 
     # settings -----------------------------------------------------------
     def get_setting(self, key: str) -> str | None:
@@ -194,6 +199,13 @@ class Catalog:
         reports = {r.id: r for r in self.reports()}
         return [(Finding(row["report_id"], row["kind"], row["text"], row["answer"], row["start"],
                          row["end"]), reports[row["rid"]]) for row in rows]
+
+    def lexical_count(self) -> int:
+        """Chunks in the lexical index (its tables share this file), for the health check."""
+        try:
+            return self._query("SELECT count(*) FROM lex_chunks")[0][0]
+        except sqlite3.OperationalError:  # no lexical tables yet
+            return 0
 
     def counts(self) -> tuple[int, int]:
         rows = self._query("SELECT (SELECT count(*) FROM reports), (SELECT count(*) FROM chunks)")
