@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from contextlib import closing
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -68,20 +69,25 @@ def hostile_folder(tmp_path_factory) -> Path:
     return folder
 
 
+def app_over(index: Index, **settings):
+    """The site over `index`; TESTING unless told otherwise (real 500 pages need it off)."""
+    from web import create_app
+
+    return create_app({"TESTING": True, **settings}, config=index.config, index=index)
+
+
 @pytest.fixture(scope="session")
 def hostile_index(tmp_path_factory, hostile_folder):
-    index = Index.open(make_config(tmp_path_factory.mktemp("hostile-index")))
-    summary = ingest_folder(index, hostile_folder)
-    assert not summary.failed, [(o.path, o.message) for o in summary.failed]
-    yield index
-    index.close()
+    """The hostile reports and one real one, ingested with the hashing embedder."""
+    with closing(Index.open(make_config(tmp_path_factory.mktemp("hostile-index")))) as index:
+        failed = ingest_folder(index, hostile_folder).failed
+        assert not failed, [(o.path, o.message) for o in failed]
+        yield index
 
 
 @pytest.fixture(scope="session")
 def hostile_app(hostile_index):
-    from web import create_app
-
-    return create_app({"TESTING": True}, config=hostile_index.config, index=hostile_index)
+    return app_over(hostile_index)
 
 
 @pytest.fixture

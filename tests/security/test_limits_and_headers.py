@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.security.conftest import app_over
 from web import SECURITY_HEADERS
 
 
@@ -66,10 +67,7 @@ def test_a_body_over_the_limit_is_413(hostile_app, method, path, is_json):
 
 
 def test_a_real_oversized_body_is_413(hostile_index):
-    from web import create_app
-
-    app = create_app({"TESTING": True, "MAX_CONTENT_LENGTH": 1000}, config=hostile_index.config,
-                     index=hostile_index)
+    app = app_over(hostile_index, MAX_CONTENT_LENGTH=1000)
     response = app.test_client().post("/api/search?q=x", data=b"x" * 5000)
     assert response.status_code == 413 and response.is_json
 
@@ -95,9 +93,7 @@ def test_every_response_carries_the_security_headers(hclient, method, path, stat
 
 
 def test_headers_on_500_and_413(hostile_index):
-    from web import create_app
-
-    app = create_app(config=hostile_index.config, index=hostile_index)
+    app = app_over(hostile_index, TESTING=False)
 
     @app.get("/boom")
     def boom():

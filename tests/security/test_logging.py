@@ -10,6 +10,7 @@ import pytest
 
 from tests.conftest import CORPUS
 from tests.kb_process import KbServer, kb_env, run_kb
+from tests.security.conftest import app_over
 
 SECRET = "hemligfråga 19121212-1212"
 LINE = re.compile(r"^(?P<id>\S+) (?P<method>[A-Z]+) (?P<path>\S+) (?P<status>\d{3}) (?P<ms>[\d.]+)ms$")
@@ -39,9 +40,7 @@ def test_control_characters_in_paths_cannot_forge_log_lines(hclient, caplog):
 
 @pytest.fixture
 def crashing_client(hostile_index):
-    from web import create_app
-
-    app = create_app(config=hostile_index.config, index=hostile_index)  # not TESTING: real 500s
+    app = app_over(hostile_index, TESTING=False)  # real 500s
 
     def boom():
         raise RuntimeError(f"hemlig detalj {SECRET}")
