@@ -14,6 +14,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from kb.diskfaults import is_storage_error, storage_error
 from kb.models import Chunk, Finding, Page, Report, ReportMeta
 
 SCHEMA = """
@@ -53,31 +54,46 @@ class Catalog:
     """Thread-safe access to the catalog file; one writer at a time, readers never blocked (WAL)."""
 
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
-        self.conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-        self.conn.row_factory = sqlite3.Row
-        self.conn.execute("PRAGMA journal_mode=WAL")
-        self.conn.execute("PRAGMA foreign_keys=ON")
-        self.conn.execute("PRAGMA busy_timeout=10000")
         self.lock = threading.RLock()
-        with self.lock:
-            self.conn.executescript(SCHEMA)  # idempotent; executescript manages its own commit
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self.conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+            self.conn.row_factory = sqlite3.Row
+            self.conn.execute("PRAGMA busy_timeout=10000")
+            self.conn.execute("PRAGMA journal_mode=WAL")
+            self.conn.execute("PRAGMA foreign_keys=ON")
+            with self.lock:
+                self.conn.executescript(SCHEMA)  # idempotent; executescript manages its own commit
+        except (sqlite3.OperationalError, OSError) as exc:
+            if not is_storage_error(exc):
+                raise
+            raise storage_error(path.parent, exc) from exc
 
     def close(self) -> None:
         self.conn.close()
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        """One atomic write: all of it is committed, or none of it."""
+        """One atomic write: all of it is committed, or none of it.
+
+        A COMMIT that fails (disk full, read-only file) is rolled back too, so the connection
+        never stays inside a half-open transaction that would refuse every later write.
+        """
         with self.lock:
-            self.conn.execute("BEGIN IMMEDIATE")
             try:
-                yield self.conn
-            except BaseException:
-                self.conn.execute("ROLLBACK")
-                raise
-            self.conn.execute("COMMIT")
+                self.conn.execute("BEGIN IMMEDIATE")
+                try:
+                    yield self.conn
+                    self.conn.execute("COMMIT")
+                except BaseException:
+                    if self.conn.in_transaction:
+                        self.conn.execute("ROLLBACK")
+                    raise
+            except sqlite3.OperationalError as exc:
+                if not is_storage_error(exc):
+                    raise
+                raise storage_error(self.path.parent, exc) from exc
 
     # settings -----------------------------------------------------------
     def get_setting(self, key: str) -> str | None:
@@ -199,6 +215,13 @@ class Catalog:
         reports = {r.id: r for r in self.reports()}
         return [(Finding(row["report_id"], row["kind"], row["text"], row["answer"], row["start"],
                          row["end"]), reports[row["rid"]]) for row in rows]
+
+    def lexical_count(self) -> int:
+        """Chunks in the lexical index (its tables share this file), for the health check."""
+        try:
+            return self._query("SELECT count(*) FROM lex_chunks")[0][0]
+        except sqlite3.OperationalError:  # no lexical tables yet
+            return 0
 
     def counts(self) -> tuple[int, int]:
         rows = self._query("SELECT (SELECT count(*) FROM reports), (SELECT count(*) FROM chunks)")

@@ -23,3 +23,7 @@ class ModelMismatch(KbError):
 
 class StoreUnavailable(KbError):
     """The vector store (a Chroma server) cannot be reached."""
+
+
+class StorageError(KbError):
+    """The index's files cannot be written (a read-only folder, a full disk); nothing was half-written."""

@@ -10,6 +10,7 @@ from urllib.parse import urlparse
 import numpy as np
 from chromadb.api.types import Documents, EmbeddingFunction, Embeddings
 
+from kb.diskfaults import is_storage_error, storage_error
 from kb.embedding import Embedder
 from kb.errors import ModelMismatch, StoreUnavailable
 
@@ -73,7 +74,12 @@ def make_client(chroma_url: str | None, path: str):
                                        ssl=url.scheme == "https", settings=settings)
         except Exception as exc:  # chromadb raises plain ValueError/ConnectError on start
             raise StoreUnavailable(f"Chroma-servern på {chroma_url} svarar inte: {exc}") from exc
-    return chromadb.PersistentClient(path=path, settings=settings)
+    try:
+        return chromadb.PersistentClient(path=path, settings=settings)
+    except Exception as exc:  # chromadb raises its own and plain errors for an unwritable folder
+        if is_storage_error(exc):
+            raise storage_error(path, exc) from exc
+        raise
 
 
 class VectorStore:
@@ -166,6 +172,8 @@ class VectorStore:
             if _is_connection_error(exc):
                 self._collection = None
                 raise StoreUnavailable(f"Vektordatabasen kan inte nås: {exc}") from exc
+            if is_storage_error(exc):
+                raise storage_error("vektordatabasen", exc) from exc
             raise
 
 

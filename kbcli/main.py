@@ -181,8 +181,9 @@ def serve(config: Config, host: str, port: int, threads: int) -> None:
     """Serve the site with the waitress WSGI server."""
     import waitress
 
-    from web import create_app
+    from web import configure_logging, create_app
 
+    configure_logging()
     try:
         app = create_app(config=config)
     except KbError as exc:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import logging
+import re
+import sys
 import time
 import uuid
 
-from flask import Flask, g, request
+from flask import Flask, abort, g, request
 
 from kb.config import Config
 from kb.index import Index
@@ -40,19 +42,51 @@ def create_app(test_config: dict | None = None, *, config: Config | None = None,
     app.extensions["kb.config"] = config
 
     from web.api import api
+    from web.errors import install_error_handlers
+    from web.openapi import openapi
     from web.pages import pages
 
     app.register_blueprint(pages)
     app.register_blueprint(api)
+    app.register_blueprint(openapi)
+    install_error_handlers(app)
     _install_request_hooks(app)
     return app
+
+
+def configure_logging(level: int = logging.INFO) -> None:
+    """One line per request and every unhandled error, to stderr (what `kb serve` uses)."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+    root = logging.getLogger("granskningsarkivet")
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    root.propagate = False
+
+
+_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def _request_id() -> str:
+    """The caller's X-Request-Id if it is a plain token (never echo markup or line breaks)."""
+    given = request.headers.get("X-Request-Id", "")
+    return given if _REQUEST_ID.fullmatch(given) else uuid.uuid4().hex[:12]
+
+
+def _loggable(path: str) -> str:
+    """The path as one safe log line: no control characters, bounded; never the query string."""
+    return _UNPRINTABLE.sub("?", path)[:200]
 
 
 def _install_request_hooks(app: Flask) -> None:
     @app.before_request
     def start_timer() -> None:
-        g.request_id = request.headers.get("X-Request-Id", "")[:64] or uuid.uuid4().hex[:12]
+        g.request_id = _request_id()
         g.started = time.perf_counter()
+        limit = app.config.get("MAX_CONTENT_LENGTH")
+        if limit is not None and (request.content_length or 0) > limit:
+            abort(413)  # refused before anything reads the body, whatever the route
 
     @app.after_request
     def finish(response):
@@ -60,6 +94,6 @@ def _install_request_hooks(app: Flask) -> None:
             response.headers.setdefault(name, value)
         response.headers["X-Request-Id"] = g.get("request_id", "")
         elapsed = (time.perf_counter() - g.get("started", time.perf_counter())) * 1000
-        log.info("%s %s %s %d %.1fms", g.get("request_id"), request.method, request.path,
-                 response.status_code, elapsed)
+        log.info("%s %s %s %d %.1fms", g.get("request_id", "-"), request.method,
+                 _loggable(request.path), response.status_code, elapsed)
         return response

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
+import os
+
 from flask import Blueprint, jsonify, request
 
 from kb.errors import BadQuery, KbError, NotFound, StoreUnavailable
+from web.errors import UNAVAILABLE, respond_error
+from web.errors import json_error as _error
 from web.params import index, parse_search_args, searcher
 
 api = Blueprint("api", __name__)
-
-
-def _error(status: int, message: str):
-    response = jsonify({"error": message, "status": status})
-    response.status_code = status
-    return response
 
 
 @api.errorhandler(BadQuery)
@@ -28,7 +26,7 @@ def not_found(exc: NotFound):
 
 @api.errorhandler(StoreUnavailable)
 def unavailable(exc: StoreUnavailable):
-    return _error(503, "Sökindexet är inte tillgängligt just nu. Försök igen om en stund.")
+    return _error(503, UNAVAILABLE)
 
 
 @api.errorhandler(KbError)
@@ -61,7 +59,8 @@ def report(report_id: str):
 def healthz():
     idx = index()
     reports_n, chunks_n = idx.catalog.counts()
-    body = {"status": "ok", "reports": reports_n, "chunks": chunks_n, "model": idx.embedder.name}
+    body = {"status": "ok", "reports": reports_n, "chunks": chunks_n, "model": idx.embedder.name,
+            "lexical": idx.catalog.lexical_count(), "writable": os.access(idx.config.data_dir, os.W_OK)}
     try:
         body["vectors"] = idx.vectors.count()
     except StoreUnavailable:
@@ -79,17 +78,10 @@ def _report(r) -> dict:
 
 @api.app_errorhandler(404)
 def route_not_found(exc):
-    if request.path.startswith("/api/"):
-        return _error(404, "Adressen finns inte.")
-    from web.pages import error_page
-
-    return error_page(404, "Sidan finns inte.")
+    return respond_error(404, "Adressen finns inte." if request.path.startswith("/api/")
+                         else "Sidan finns inte.")
 
 
 @api.app_errorhandler(405)
 def method_not_allowed(exc):
-    if request.path.startswith("/api/"):
-        return _error(405, "Metoden stöds inte här.")
-    from web.pages import error_page
-
-    return error_page(405, "Metoden stöds inte här.")
+    return respond_error(405, "Metoden stöds inte här.")

@@ -6,10 +6,14 @@ from flask import current_app
 from werkzeug.datastructures import MultiDict
 
 from kb.errors import BadQuery
+from kb.models import DOC_TYPES, SECTION_TYPES
 from kb.search import MAX_K, Filters
 
 LIST_PARAMS = ("kommun", "firm", "section_type", "doc_type")
 KNOWN_PARAMS = {"q", "k", "year_from", "year_to", "format", "group", *LIST_PARAMS}
+#: Filters whose values form a closed set: anything else is a typo or an attack, said as such.
+CLOSED_VALUES = {"section_type": SECTION_TYPES, "doc_type": DOC_TYPES}
+MAX_FILTER_VALUES, MAX_FILTER_CHARS = 50, 200
 
 
 def _int(args: MultiDict, name: str, default: int | None) -> int | None:
@@ -36,10 +40,20 @@ def parse_search_args(args: MultiDict, *, strict: bool) -> tuple[str, int, Filte
         if year is not None and not 1900 <= year <= 2100:
             raise BadQuery("Årtal måste ligga mellan 1900 och 2100.")
     lists = {name: tuple(v for v in args.getlist(name) if v.strip()) for name in LIST_PARAMS}
-    for values in lists.values():
-        if len(values) > 50 or any(len(v) > 200 for v in values):
-            raise BadQuery("För många eller för långa filtervärden.")
+    for name, values in lists.items():
+        _check_values(name, values)
     return args.get("q", ""), k, Filters(year_from=year_from, year_to=year_to, **lists)
+
+
+def _check_values(name: str, values: tuple[str, ...]) -> None:
+    if len(values) > MAX_FILTER_VALUES or any(len(v) > MAX_FILTER_CHARS for v in values):
+        raise BadQuery("För många eller för långa filtervärden.")
+    if any(not v.isprintable() for v in values):
+        raise BadQuery(f"Filtret {name} innehåller otillåtna tecken.")
+    allowed = CLOSED_VALUES.get(name)
+    unknown = [v for v in values if allowed is not None and v not in allowed]
+    if unknown:
+        raise BadQuery(f"Okänt värde för {name}: {unknown[0][:40]!r}. Tillåtna: {', '.join(allowed)}.")
 
 
 def searcher():
