@@ -85,7 +85,7 @@ class _Recording:
 
 
 def main() -> None:
-    from bench.realdata import eval_corpus, real_pdfs
+    from bench.realdata import eval_corpus
     from kb.config import Config
     from kb.embedding import load_embedder
 
@@ -93,8 +93,7 @@ def main() -> None:
     embedder = load_embedder(config.model, config.cache_dir, backend=config.model_backend)
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        files = [*sorted(eval_corpus(work / "corpus").iterdir()), *real_pdfs()]
-        files = [f for f in files if f.suffix != ".toml"]
+        files = [f for f in sorted(eval_corpus(work / "corpus").iterdir()) if f.suffix != ".toml"]
         embedder.embed_passages(["uppvärmning"] * 8)
         print(f"[ingest] {len(files)} files, backend {config.model_backend} ...", file=sys.stderr)
         result = measure(files, embedder, work)
@@ -109,7 +108,7 @@ def render(r: dict, n_files: int, backend: str) -> str:
     split = [[part, f"{seconds:.1f}", f"{seconds / pipe:.0%}"] for part, seconds in
              [*sorted(tally.items(), key=lambda kv: -kv[1]), ("read, clean, structure, chunk, other", other)]]
     return (
-        f"{n_files} real reports (the 6-report evaluation corpus and the 6 shared PDFs), {n} chunks, "
+        f"{n_files} real reports (the evaluation corpus: corpus/*.txt and Kungsbacka's report), {n} chunks, "
         f"model backend `{backend}`; each figure is the best of 2 rounds, raw and pipeline alternating.\n\n"
         + table(["what", "seconds", "chunks/s", "of raw"], rows)
         + "\n\nWhere the pipeline's time goes:\n\n"

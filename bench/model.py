@@ -116,7 +116,7 @@ def main(names: list[str]) -> None:
 
 
 def render(results: dict, shown: list[str], n_passages: int) -> str:
-    reference = results.get(REFERENCE)
+    reference = next((results[n] for n in (REFERENCE, "torch, 1 thread") if n in results), None)
     base_rate = n_passages / reference[1]["passage_s"] if reference else None
     rows = []
     for name, (vectors, stats) in results.items():

@@ -90,8 +90,7 @@ def _load_encoder(folder: Path, backend: str, batch_size: int,
         if backend == "torch-int8":
             import torch
 
-            model[0].auto_model = torch.ao.quantization.quantize_dynamic(
-                model[0].auto_model, {torch.nn.Linear}, dtype=torch.qint8)
+            torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8, inplace=True)
 
         def encode(texts: list[str]) -> np.ndarray:
             return model.encode(texts, batch_size=batch_size, normalize_embeddings=True,

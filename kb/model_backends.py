@@ -15,7 +15,7 @@ from kb.errors import KbError
 
 BACKENDS = ("torch", "torch-int8", "onnx", "onnx-int8", "openvino")
 ONNX_FILE = "model.onnx"
-ONNX_INT8_FILE = "model-int8.onnx"
+ONNX_INT8_FILE = "model-int8-per-channel.onnx"
 MAX_TOKENS = 512
 
 Encode = Callable[[list[str]], np.ndarray]
@@ -51,8 +51,9 @@ def ensure_onnx(model_folder: Path, *, int8: bool = False,
         from onnxruntime.quantization import QuantType, quantize_dynamic
 
         partial = quantised.with_suffix(".partial.onnx")
-        # MatMul weights only: the embedding table stays float, which keeps recall.
-        quantize_dynamic(plain, partial, weight_type=QuantType.QInt8, op_types_to_quantize=["MatMul"])
+        # MatMul weights only, one scale per output channel: the embedding table stays float.
+        quantize_dynamic(plain, partial, weight_type=QuantType.QInt8, op_types_to_quantize=["MatMul"],
+                         per_channel=True)
         partial.replace(quantised)
     return quantised
 
