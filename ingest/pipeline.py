@@ -214,11 +214,16 @@ class Pipeline:
         return meta, sections, findings
 
     def _embed(self, texts: list[str]):
+        """Embed in groups of similar length (little padding for the model), in the input order."""
         import numpy as np
 
-        parts = []
-        for i in range(0, len(texts), EMBED_BATCH):
-            batch = texts[i : i + EMBED_BATCH]
-            parts.append(self.index.embedder.embed_passages(batch))
-            self.progress(len(batch))
-        return np.concatenate(parts)
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        vectors = None
+        for i in range(0, len(order), EMBED_BATCH):
+            group = order[i : i + EMBED_BATCH]
+            part = self.index.embedder.embed_passages([texts[j] for j in group])
+            if vectors is None:
+                vectors = np.empty((len(texts), part.shape[1]), dtype=np.float32)
+            vectors[group] = part
+            self.progress(len(group))
+        return vectors

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 DEFAULT_MODEL = "multilingual-e5-small"
+DEFAULT_BACKEND = "torch"
 
 
 def _xdg(var: str, fallback: str) -> Path:
@@ -20,6 +21,7 @@ class Config:
     data_dir: Path = field(default_factory=lambda: _xdg("XDG_DATA_HOME", ".local/share"))
     cache_dir: Path = field(default_factory=lambda: _xdg("XDG_CACHE_HOME", ".cache"))
     model: str = DEFAULT_MODEL
+    model_backend: str = DEFAULT_BACKEND
     chroma_url: str | None = None
     admin_token: str | None = None
     max_file_bytes: int = 50_000_000
@@ -34,6 +36,7 @@ class Config:
             data_dir=Path(env["KB_DATA_DIR"]) if env.get("KB_DATA_DIR") else base.data_dir,
             cache_dir=Path(env["KB_CACHE_DIR"]) if env.get("KB_CACHE_DIR") else base.cache_dir,
             model=env.get("KB_MODEL") or base.model,
+            model_backend=env.get("KB_MODEL_BACKEND") or base.model_backend,
             chroma_url=env.get("KB_CHROMA_URL") or None,
             admin_token=env.get("KB_ADMIN_TOKEN") or None,
             max_file_bytes=int(env.get("KB_MAX_FILE_MB", "50")) * 1_000_000,

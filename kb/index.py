@@ -29,7 +29,7 @@ class Index:
         """Open (or create) the index in config.data_dir with the configured model."""
         config.data_dir.mkdir(parents=True, exist_ok=True)
         catalog = Catalog(config.catalog_path)
-        embedder = embedder or load_embedder(config.model, config.cache_dir, notify)
+        embedder = embedder or load_embedder(config.model, config.cache_dir, notify, config.model_backend)
         stored = catalog.get_setting("model")
         if stored and stored != embedder.name:
             raise ModelMismatch(

@@ -180,21 +180,22 @@ class LexicalIndex:
         with self._lock:
             self._refresh_vocabulary()
             weighted = analyze_query_weighted(query, self._decompounder)
-            scores: dict[str, float] = defaultdict(float)
-            sql = (
-                "SELECT c.chunk_id, bm25(lex_fts) FROM lex_fts JOIN lex_chunks c"
-                f" ON c.rowid = lex_fts.rowid WHERE lex_fts MATCH ?{where}"
-            )
-            # FTS5's bm25() sums over the phrases of an OR query, so one query per weight
-            # gives the exact weighted sum; its values are negated (lower is better).
+            # FTS5's bm25() sums over the phrases of an OR query, so one match per weight
+            # gives the exact weighted sum; its values are negated (lower is better). The sum
+            # and the top k are taken inside SQLite: common terms match most of a large corpus.
             by_weight: dict[float, list[str]] = defaultdict(list)
             for term, weight in weighted:
                 by_weight[weight].append(_quote(term))
-            for weight, terms in by_weight.items():
-                for chunk_id, bm25 in self._conn.execute(sql, (" OR ".join(terms), *params)):
-                    scores[chunk_id] -= weight * bm25
-        ranked = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
-        return ranked[:k]
+            if not by_weight:
+                return []
+            matches = " UNION ALL ".join(
+                "SELECT rowid, ? * bm25(lex_fts) AS s FROM lex_fts WHERE lex_fts MATCH ?" for _ in by_weight)
+            sql = (f"WITH m AS MATERIALIZED ({matches})"
+                   " SELECT c.chunk_id, -SUM(m.s) AS score FROM m JOIN lex_chunks c"
+                   f" ON c.rowid = m.rowid WHERE 1{where} GROUP BY m.rowid"
+                   " ORDER BY score DESC, c.chunk_id LIMIT ?")
+            args = [x for weight, terms in by_weight.items() for x in (weight, " OR ".join(terms))]
+            return [(cid, score) for cid, score in self._conn.execute(sql, (*args, *params, k))]
 
     def query_terms(self, query: str) -> list[tuple[str, float]]:
         """The weighted terms a query is searched with (after decompounding and the thesaurus)."""

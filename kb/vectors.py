@@ -111,6 +111,10 @@ class VectorStore:
             if _is_connection_error(exc):
                 raise StoreUnavailable(f"Vektordatabasen kan inte nås: {exc}") from exc
             raise
+        hnsw = (getattr(collection, "configuration", None) or {}).get("hnsw") or {}
+        if hnsw.get("ef_search") not in (None, self._hnsw_ef_search):
+            # get_or_create keeps an existing collection's settings; ef_search alone can change.
+            collection.modify(configuration={"hnsw": {"ef_search": self._hnsw_ef_search}})
         stored = (collection.metadata or {}).get("kb_model")
         if stored and stored != self.embedder.name:
             raise ModelMismatch(

@@ -1,0 +1,118 @@
+"""Cold start and memory: `kb serve` and `kb ingest` as real subprocesses.
+
+Cold start is the time from starting `kb serve` to its first `/healthz` answer and to its first
+`/api/search` answer. Memory is the server's peak resident set (VmHWM) after 100 searches, and the
+peak of `kb ingest` over the 12 real reports (getrusage of the child). Each backend and size runs
+one after another in one run. Writes the "memory" and "coldstart" sections of docs/benchmarks.md.
+
+    python -m bench.serve [backend ...]          # default: torch and onnx-int8
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+from urllib.parse import quote
+
+from bench.report import table, write_section
+from bench.rss import rss_mb
+from bench.scale_corpus import WORK
+
+ROOT = Path(__file__).resolve().parents[1]
+KB = [sys.executable, "-c", "import sys; from kbcli.main import cli; sys.exit(cli(prog_name='kb'))"]
+
+
+def _env(data_dir: Path, backend: str) -> dict:
+    return {**os.environ, "KB_DATA_DIR": str(data_dir), "KB_MODEL_BACKEND": backend, "PYTHONPATH": str(ROOT)}
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _get(url: str) -> bytes:
+    with urllib.request.urlopen(url, timeout=60) as response:
+        return response.read()
+
+
+def serve(data_dir: Path, backend: str) -> dict:
+    """Start `kb serve`, time the first answers, run 100 searches, read its memory, stop it."""
+    from bench.query import queries
+
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    t0 = time.perf_counter()
+    proc = subprocess.Popen([*KB, "serve", "--port", str(port)], env=_env(data_dir, backend), cwd=ROOT,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        while True:
+            try:
+                _get(base + "/healthz")
+                break
+            except OSError:
+                if proc.poll() is not None:
+                    raise RuntimeError("kb serve stopped") from None
+                time.sleep(0.05)
+        health = time.perf_counter() - t0
+        _get(base + "/api/search?q=" + quote("intern kontroll av försörjningsstöd"))
+        first = time.perf_counter() - t0
+        after_first = rss_mb(proc.pid)[0]
+        for q in queries():
+            _get(base + "/api/search?q=" + quote(q))
+        current, peak = rss_mb(proc.pid)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    return {"health": health, "first": first, "rss_first": after_first, "rss": current, "peak": peak}
+
+
+def ingest_peak(backend: str) -> tuple[float, float]:
+    """(seconds, peak RSS MB) of `kb ingest` over the 12 real reports into a fresh index."""
+    from bench.scale_corpus import real_files
+
+    files = real_files()
+    with tempfile.TemporaryDirectory() as tmp:
+        t0 = time.perf_counter()
+        proc = subprocess.Popen([*KB, "ingest", "--quiet", *map(str, files)], env=_env(Path(tmp), backend),
+                                cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        _, status, usage = os.wait4(proc.pid, 0)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        if proc.returncode:
+            raise RuntimeError(f"kb ingest failed ({proc.returncode})")
+        return time.perf_counter() - t0, usage.ru_maxrss / 1024
+
+
+def main(backends: list[str], sizes: list[str]) -> None:
+    cold, memory = [], []
+    for backend in backends:
+        for size in sizes:
+            print(f"[serve] {backend} {size} ...", file=sys.stderr, flush=True)
+            r = serve(WORK / f"index-{size}", backend)
+            chunks = "corpus (312)" if size == "corpus" else f"{int(size):,}"
+            cold.append([backend, chunks, f"{r['health']:.1f}", f"{r['first']:.1f}"])
+            memory.append([f"`kb serve`, {backend}", chunks, f"{r['rss_first']:.0f}", f"{r['rss']:.0f}",
+                           f"{r['peak']:.0f}"])
+        print(f"[serve] ingest {backend} ...", file=sys.stderr, flush=True)
+        seconds, peak = ingest_peak(backend)
+        memory.append([f"`kb ingest` of the 12 real reports, {backend}", "–", "–", "–", f"{peak:.0f}"])
+    write_section("coldstart", "From starting `kb serve` (a subprocess on a free port) to its first answers; "
+                  "the model and the index are already on disk (converted, exported).\n\n"
+                  + table(["backend", "chunks", "to /healthz s", "to first /api/search s"], cold))
+    write_section("memory", "Resident memory (MB) from /proc/<pid>/status; `kb ingest` from getrusage of the "
+                  "child. `kb serve` after its first answer and after 100 more searches.\n\n"
+                  + table(["process", "chunks", "RSS after first answer", "RSS after 100 searches", "peak RSS"],
+                          memory))
+
+
+if __name__ == "__main__":
+    args = sys.argv[1:]
+    main([a for a in args if not a[0].isdigit() and a != "corpus"] or ["torch", "onnx-int8"],
+         [a for a in args if a[0].isdigit() or a == "corpus"] or ["corpus", "100000"])
