@@ -8,7 +8,7 @@ from werkzeug.datastructures import MultiDict
 from kb.errors import BadQuery
 from kb.search import MAX_K, Filters
 
-LIST_PARAMS = ("kommun", "firm", "section_type", "doc_type")
+LIST_PARAMS = ("kommun", "firm", "section_type", "doc_type", "audited_body")
 KNOWN_PARAMS = {"q", "k", "year_from", "year_to", "format", "group", *LIST_PARAMS}
 
 
@@ -39,6 +39,8 @@ def parse_search_args(args: MultiDict, *, strict: bool) -> tuple[str, int, Filte
     for values in lists.values():
         if len(values) > 50 or any(len(v) > 200 for v in values):
             raise BadQuery("För många eller för långa filtervärden.")
+    if args.get("group", "") not in ("", "report"):
+        raise BadQuery("Parametern group kan bara vara report.")
     return args.get("q", ""), k, Filters(year_from=year_from, year_to=year_to, **lists)
 
 
