@@ -117,28 +117,41 @@ def upload_form():
     return render_template("upload.html", allowed=sorted(ALLOWED))
 
 
-@admin.post("/admin/upload")
-def upload():
-    _admin_token()
-    if not _token_ok(request.form.get("token", "")):
-        return error_page(403, "Fel administratörsnyckel.")
+def _accept(token: str) -> tuple[Job | None, int, str]:
+    """Check the token, save the file and start its job; or the status and message of a refusal."""
+    if not _token_ok(token):
+        return None, 403, "Fel eller saknad administratörsnyckel."
     upload_file = request.files.get("file")
     if upload_file is None:
-        return error_page(400, "Välj en fil att lägga till.")
+        return None, 400, "Välj en fil att lägga till (fältet file)."
     try:
         path, original = _save(upload_file)
     except ValueError as exc:
-        return error_page(400, str(exc))
-    job = jobs().start(index(), path, original)
+        return None, 400, str(exc)
+    return jobs().start(index(), path, original), 202, ""
+
+
+@admin.post("/admin/upload")
+def upload():
+    _admin_token()
+    job, status, message = _accept(request.form.get("token", ""))
+    if job is None:
+        return error_page(status, message)
     return redirect(url_for("admin.job_page", job_id=job.id), code=303)
+
+
+JOB_GONE = "Jobbet finns inte (servern kan ha startats om)."
+
+
+def _job(job_id: str) -> Job | None:
+    _admin_token()
+    return jobs().get(job_id)
 
 
 @admin.get("/admin/jobs/<job_id>")
 def job_page(job_id: str):
-    _admin_token()
-    job = jobs().get(job_id)
-    if job is None:
-        return error_page(404, "Jobbet finns inte (servern kan ha startats om).")
+    if (job := _job(job_id)) is None:
+        return error_page(404, JOB_GONE)
     return render_template("job.html", job=job, label=STATUS_LABELS.get(job.status, job.status))
 
 
@@ -157,22 +170,14 @@ def _job_json(job: Job) -> dict:
 def api_upload():
     _admin_token()
     auth = request.headers.get("Authorization", "")
-    if not auth.startswith("Bearer ") or not _token_ok(auth.removeprefix("Bearer ").strip()):
-        return _json_error(403, "Fel eller saknad administratörsnyckel (Authorization: Bearer).")
-    upload_file = request.files.get("file")
-    if upload_file is None:
-        return _json_error(400, "Filen saknas (fältet file).")
-    try:
-        path, original = _save(upload_file)
-    except ValueError as exc:
-        return _json_error(400, str(exc))
-    return jsonify(_job_json(jobs().start(index(), path, original))), 202
+    job, status, message = _accept(auth.removeprefix("Bearer ").strip() if auth.startswith("Bearer ") else "")
+    if job is None:
+        return _json_error(status, message)
+    return jsonify(_job_json(job)), 202
 
 
 @admin.get("/api/admin/jobs/<job_id>")
 def api_job(job_id: str):
-    _admin_token()
-    job = jobs().get(job_id)
-    if job is None:
-        return _json_error(404, "Jobbet finns inte.")
+    if (job := _job(job_id)) is None:
+        return _json_error(404, JOB_GONE)
     return jsonify(_job_json(job))

@@ -14,7 +14,7 @@ REPORT = "mellerud-2024-arbetsmarknadsverksamheten"
 
 
 def _token(client) -> str:
-    page = client.get("/underlag").get_data(as_text=True)
+    page = client.get("/register?kommun=Orsa").get_data(as_text=True)  # a page with POST forms
     return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
 
 

@@ -69,7 +69,8 @@ def test_upload_ingests_in_the_background_and_keeps_the_original_name(admin, adm
 def test_an_unreadable_file_fails_with_a_swedish_message(admin):
     job_url = _upload(admin, b"%PDX inte en pdf" + b"\x00" * 100, "trasig.pdf").headers["Location"]
     page = _wait(admin, job_url)
-    assert "Misslyckades" in page and "PDF" in page, re.search(r"<main.*</main>", page, re.S).group() and 'role="alert"' in page
+    main = re.search(r"<main.*</main>", page, re.S).group()
+    assert "Misslyckades" in main and "PDF" in main and 'role="alert"' in main, main
 
 
 def test_job_page_refreshes_while_running(admin_app, admin):

@@ -58,7 +58,7 @@ def test_register_lists_findings_with_links(client, corpus_index):
     ({"kind": "rekommendation"}, lambda f: f["kind"] == "rekommendation"),
     ({"kommun": "Ale"}, lambda f: f["kommun"] == "Ale"),
     ({"q": "uppföljning"}, lambda f: "uppföljning" in f["text"].lower()),
-    ({"answer": "Delvis"}, lambda f: (f["answer"] or "").lower() == "delvis"),
+    ({"answer": "Delvis uppfyllt"}, lambda f: (f["answer"] or "").lower() == "delvis uppfyllt"),
 ])
 def test_register_filters(client, params, check):
     rows = client.get("/api/register", query_string=params).get_json()["findings"]
