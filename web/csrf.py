@@ -24,7 +24,8 @@ def install_csrf(app: Flask) -> None:
 
     @app.before_request
     def check_csrf():
-        if request.method not in UNSAFE_METHODS or request.path.startswith("/api/"):
+        if (request.method not in UNSAFE_METHODS or request.path.startswith("/api/")
+                or request.routing_exception is not None):  # an unknown route or method: let 404/405 answer
             return None
         expected = session.get(FIELD, "")
         given = request.form.get(FIELD, "")

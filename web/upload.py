@@ -25,6 +25,7 @@ admin = Blueprint("admin", __name__)
 log = logging.getLogger("granskningsarkivet.upload")
 
 ALLOWED = {".pdf", ".md", ".markdown", ".txt"}
+MAX_JOBS = 200
 DONE = {"added", "updated", "unchanged", "duplicate", "failed"}
 STATUS_LABELS = {"queued": "I kö", "running": "Läses in", "added": "Tillagd", "updated": "Uppdaterad",
                  "unchanged": "Oförändrad (redan inläst)", "duplicate": "Dubblett av en befintlig rapport",
@@ -61,6 +62,9 @@ class Jobs:
     def start(self, idx, path: Path, original_name: str) -> Job:
         job = Job(uuid.uuid4().hex, path.name, original_name, created=time.time())
         with self._lock:
+            finished = [j.id for j in self._jobs.values() if j.done]
+            for old in finished[: max(0, len(self._jobs) - MAX_JOBS)]:
+                del self._jobs[old]  # keep memory bounded; the oldest finished jobs go first
             self._jobs[job.id] = job
         threading.Thread(target=self._run, args=(idx, job, path), daemon=True,
                          name=f"ingest-{job.id[:8]}").start()

@@ -114,3 +114,8 @@ def test_session_cookie_is_signed_and_httponly(client, chunks):
     cookie = response.headers["Set-Cookie"]
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
     assert chunks[0].id not in cookie  # compressed and signed, not a plain list
+
+
+def test_unknown_routes_and_methods_answer_before_csrf(client):
+    assert client.post("/finns-inte").status_code == 404
+    assert client.post("/register").status_code == 405
