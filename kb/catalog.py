@@ -223,6 +223,20 @@ class Catalog:
         except sqlite3.OperationalError:  # no lexical tables yet
             return 0
 
+    def finding_counts(self) -> dict[str, int]:
+        """Findings per report id, for the corpus page."""
+        rows = self._query("SELECT report_id, count(*) FROM findings GROUP BY report_id")
+        return {row[0]: row[1] for row in rows}
+
+    def distinct_values(self) -> dict[str, list]:
+        """Every kommun, firm, doc type, audited body and year the index holds, for filter forms."""
+        values: dict[str, list] = {}
+        for name in ("kommun", "firm", "doc_type", "audited_body", "year"):
+            rows = self._query(f"SELECT DISTINCT {name} FROM reports WHERE {name} IS NOT NULL"
+                               f" AND {name} != '' ORDER BY {name}")
+            values[name] = [row[0] for row in rows]
+        return values
+
     def counts(self) -> tuple[int, int]:
         rows = self._query("SELECT (SELECT count(*) FROM reports), (SELECT count(*) FROM chunks)")
         return rows[0][0], rows[0][1]

@@ -24,6 +24,7 @@ class Config:
     model_backend: str = DEFAULT_BACKEND
     chroma_url: str | None = None
     admin_token: str | None = None
+    secret_key: str | None = None  # signs the session cookie; generated and kept in data_dir if unset
     max_file_bytes: int = 50_000_000
     ocr: bool = False
 
@@ -39,6 +40,7 @@ class Config:
             model_backend=env.get("KB_MODEL_BACKEND") or base.model_backend,
             chroma_url=env.get("KB_CHROMA_URL") or None,
             admin_token=env.get("KB_ADMIN_TOKEN") or None,
+            secret_key=env.get("KB_SECRET_KEY") or None,
             max_file_bytes=int(env.get("KB_MAX_FILE_MB", "50")) * 1_000_000,
             ocr=env.get("KB_OCR", "").lower() in {"1", "true", "yes"},
         )

@@ -35,11 +35,11 @@ def finding_dict(finding: Finding, report: Report, catalog: Catalog,
     }
 
 
-def finding_dicts(catalog: Catalog, kommun: list[str] | None = None) -> list[dict]:
-    """Every finding (of these kommuner) as JSON, reading each report's chunk spans once."""
+def finding_dicts(pairs: list[tuple[Finding, Report]], catalog: Catalog) -> list[dict]:
+    """Many findings at once, reading each report's chunk spans once."""
     spans: dict[str, list[tuple[int, int, str]]] = {}
     rows = []
-    for finding, report in catalog.findings(kommun):
+    for finding, report in pairs:
         if report.id not in spans:
             spans[report.id] = catalog.chunk_spans(report.id)
         rows.append(finding_dict(finding, report, catalog, spans[report.id]))

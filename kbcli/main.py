@@ -127,13 +127,20 @@ def _describe(outcome) -> str:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.option("--stdin", "from_stdin", is_flag=True,
               help="Read one query a line; with --json, write one JSON object a line.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "md", "csv"]), default=None,
+              help="Output: text (default), json (as --json), md or csv (passages with full citations).")
 @click.pass_obj
-def search(config: Config, query: str | None, k: int, as_json: bool, from_stdin: bool) -> None:
+def search(config: Config, query: str | None, k: int, as_json: bool, from_stdin: bool,
+           fmt: str | None) -> None:
     """Search the index and print ranked passages with citations."""
+    from kb.export import to_csv, to_markdown
     from kb.search import Searcher
 
     if from_stdin == (query is not None):
         raise click.UsageError("Ange antingen en fråga eller --stdin.")
+    if fmt in ("md", "csv") and (from_stdin or as_json):
+        raise click.UsageError("--format md/csv går inte att kombinera med --stdin eller --json.")
+    as_json = as_json or fmt == "json"
     searcher = Searcher(_open_index(config))
     queries = (line.rstrip("\n") for line in sys.stdin) if from_stdin else [query]
     failed = False
@@ -148,7 +155,11 @@ def search(config: Config, query: str | None, k: int, as_json: bool, from_stdin:
             failed = True
             click.echo(json.dumps({"query": text, "error": str(exc)}, ensure_ascii=False))
             continue
-        if as_json:
+        if fmt == "md":
+            click.echo(to_markdown(result.hits, title=f"Sökning: {result.query}"), nl=False)
+        elif fmt == "csv":
+            click.echo(to_csv(result.hits), nl=False)
+        elif as_json:
             payload = {"query": result.query, "hits": [h.to_dict() for h in result.hits]}
             click.echo(json.dumps(payload, ensure_ascii=False,
                                   indent=None if from_stdin else 2))
@@ -223,7 +234,8 @@ def findings(config: Config, as_json: bool, kommun: tuple[str, ...]) -> None:
     """List extracted revisionsfrågor (with answers) and rekommendationer."""
     from kb.findings import finding_dicts
 
-    rows = finding_dicts(_open_index(config).catalog, list(kommun))
+    index = _open_index(config)
+    rows = finding_dicts(index.catalog.findings(list(kommun)), index.catalog)
     if as_json:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return

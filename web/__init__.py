@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import logging
 import re
+import secrets
 import sys
 import time
 import uuid
+from pathlib import Path
 
 from flask import Flask, abort, g, request
 
@@ -32,24 +34,30 @@ def create_app(test_config: dict | None = None, *, config: Config | None = None,
                index: Index | None = None) -> Flask:
     """Build the site; one index, model and searcher per process, kept in app.extensions."""
     app = Flask(__name__)
-    app.config.update(MAX_CONTENT_LENGTH=60_000_000, JSON_SORT_KEYS=False)
+    app.config.update(MAX_CONTENT_LENGTH=60_000_000, JSON_SORT_KEYS=False,
+                      SESSION_COOKIE_SAMESITE="Lax", SESSION_COOKIE_HTTPONLY=True)
+    config = config or Config.from_env()
+    app.config["SECRET_KEY"] = config.secret_key or _persisted_secret(config.data_dir / "secret_key")
     if test_config:
         app.config.update(test_config)
-    config = config or Config.from_env()
     index = index or Index.open(config)
     app.extensions["kb.index"] = index
     app.extensions["kb.searcher"] = Searcher(index)
     app.extensions["kb.config"] = config
 
     from web.api import api
+    from web.basket import basket
+    from web.csrf import install_csrf
     from web.errors import install_error_handlers
     from web.openapi import openapi
     from web.pages import pages
+    from web.upload import admin
+    from web.workflows import workflows
 
-    app.register_blueprint(pages)
-    app.register_blueprint(api)
-    app.register_blueprint(openapi)
+    for blueprint in (pages, api, openapi, workflows, basket, admin):
+        app.register_blueprint(blueprint)
     install_error_handlers(app)
+    install_csrf(app)
     _install_request_hooks(app)
     return app
 
@@ -77,6 +85,17 @@ def _request_id() -> str:
 def _loggable(path: str) -> str:
     """The path as one safe log line: no control characters, bounded; never the query string."""
     return _UNPRINTABLE.sub("?", path)[:200]
+
+
+def _persisted_secret(path: Path) -> str:
+    """The session-signing key kept in the data dir, made on first run (KB_SECRET_KEY overrides)."""
+    if not path.is_file():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_suffix(".partial")
+        partial.write_text(secrets.token_hex(32))
+        partial.chmod(0o600)
+        partial.replace(path)
+    return path.read_text().strip()
 
 
 def _install_request_hooks(app: Flask) -> None:

@@ -10,6 +10,7 @@ from kb.errors import BadQuery, KbError, NotFound, StoreUnavailable
 from web.errors import UNAVAILABLE, respond_error
 from web.errors import json_error as _error
 from web.params import index, parse_search_args, searcher
+from web.results import group_by_report
 
 api = Blueprint("api", __name__)
 
@@ -38,8 +39,12 @@ def kb_error(exc: KbError):
 def search():
     query, k, filters = parse_search_args(request.args, strict=True)
     result = searcher().search(query, k=k, filters=filters)
-    return jsonify({"query": result.query, "hits": [h.to_dict() for h in result.hits],
-                    "facets": result.facets})
+    body = {"query": result.query, "hits": [h.to_dict() for h in result.hits], "facets": result.facets}
+    if request.args.get("group") == "report":
+        body["groups"] = [{"report_id": g[0].report_id, "kommun": g[0].kommun, "year": g[0].year,
+                           "title": g[0].title, "chunk_ids": [h.chunk_id for h in g]}
+                          for g in group_by_report(result.hits)]
+    return jsonify(body)
 
 
 @api.get("/api/reports")
@@ -74,6 +79,36 @@ def _report(r) -> dict:
     return {"id": r.id, "title": m.title, "kommun": m.kommun, "year": m.year, "date": m.date,
             "firm": m.firm, "doc_type": m.doc_type, "audited_body": m.audited_body,
             "chunks": r.chunk_count, "format": r.format, "url": f"/reports/{r.id}"}
+
+
+@api.get("/api/similar/<chunk_id>")
+def similar(chunk_id: str):
+    _, k, filters = parse_search_args(request.args, strict=True)
+    result = searcher().similar(chunk_id, k=k, filters=filters)
+    return jsonify({"chunk_id": chunk_id, "hits": [h.to_dict() for h in result.hits],
+                    "facets": result.facets})
+
+
+@api.get("/api/compare")
+def compare():
+    from web.workflows import compare as compare_reports
+
+    unknown = sorted(set(request.args) - {"q"})
+    if unknown:
+        raise BadQuery(f"Okänd parameter: {', '.join(unknown)}.")
+    rows = compare_reports(request.args.get("q", ""))
+    return jsonify({"query": request.args.get("q", "").strip(), "reports": [r.to_dict() for r in rows]})
+
+
+@api.get("/api/register")
+def register():
+    from web.workflows import RegisterQuery
+    from web.workflows import register as find
+
+    unknown = sorted(set(request.args) - {"q", "kommun", "kind", "answer"})
+    if unknown:
+        raise BadQuery(f"Okänd parameter: {', '.join(unknown)}.")
+    return jsonify({"findings": find(RegisterQuery.from_args(request.args))})
 
 
 @api.app_errorhandler(404)

@@ -1,4 +1,4 @@
-"""The HTML pages: search with citations, and a report with its passages as anchors."""
+"""The HTML pages: search with filters and citations, similar passages, the corpus, a report."""
 
 from __future__ import annotations
 
@@ -8,16 +8,17 @@ from flask import Blueprint, render_template, request, send_file
 
 from kb.errors import BadQuery, NotFound, StoreUnavailable
 from kb.highlight import excerpt
+from kb.search import Filters
 from web.params import index, parse_search_args, searcher
 from web.render import render_passage
+from web.results import SECTION_TYPE_LABELS, facet_groups, group_by_report, label_for, year_options
 
 pages = Blueprint("pages", __name__)
 
-SECTION_TYPE_LABELS = {
-    "sammanfattning": "Sammanfattning", "inledning": "Inledning/bakgrund",
-    "revisionsfraga": "Revisionsfråga", "iakttagelse": "Iakttagelse", "bedomning": "Bedömning",
-    "rekommendation": "Rekommendation", "svar": "Svar", "ovrigt": "Övrigt",
-}
+UNAVAILABLE = "Sökindexet är inte tillgängligt just nu. Försök igen om en stund."
+REPORT_COLUMNS = {"kommun": "Kommun", "year": "År", "firm": "Revisionsbyrå", "title": "Titel",
+                  "doc_type": "Dokumenttyp", "audited_body": "Granskad", "chunks": "Stycken",
+                  "findings": "Iakttagna frågor och rekommendationer"}
 
 
 def error_page(status: int, message: str):
@@ -29,22 +30,67 @@ def section_type_label(value: str) -> str:
     return SECTION_TYPE_LABELS.get(value, value)
 
 
+@pages.app_template_filter("doc_type_label")
+def doc_type_label(value: str) -> str:
+    return label_for("doc_type", value)
+
+
 @pages.get("/")
 def search_page():
-    query = request.args.get("q", "")
-    result, error = None, None
-    if query.strip() or "q" in request.args:
-        try:
-            query, k, filters = parse_search_args(request.args, strict=False)
+    query, result, error, filters = request.args.get("q", ""), None, None, Filters()
+    try:
+        query, k, filters = parse_search_args(request.args, strict=False)
+        if query.strip() or "q" in request.args:
             result = searcher().search(query, k=k, filters=filters)
-        except BadQuery as exc:
-            error = str(exc)
-        except StoreUnavailable:
-            return error_page(503, "Sökindexet är inte tillgängligt just nu. Försök igen om en stund.")
-    excerpts = {h.chunk_id: excerpt(h.text, query) for h in result.hits} if result else {}
-    status = 400 if error else 200
-    return render_template("search.html", query=query, result=result, error=error,
-                           excerpts=excerpts), status
+    except BadQuery as exc:
+        error = str(exc)
+    except StoreUnavailable:
+        return error_page(503, UNAVAILABLE)
+    known = index().catalog.distinct_values()
+    facets = result.facets if result else None
+    grouped = request.args.get("group") == "report"
+    return render_template(
+        "search.html", query=query, result=result, error=error, filters=filters,
+        excerpts=_excerpts(result, query), groups=facet_groups(known, facets, filters),
+        years=year_options(known, facets), grouped=grouped, k=request.args.get("k", ""),
+        report_groups=group_by_report(result.hits) if result and grouped else None,
+    ), 400 if error else 200
+
+
+def _excerpts(result, query: str) -> dict:
+    return {h.chunk_id: excerpt(h.text, query) for h in result.hits} if result else {}
+
+
+@pages.get("/similar/<chunk_id>")
+def similar_page(chunk_id: str):
+    try:
+        _, k, filters = parse_search_args(request.args, strict=False)
+        result = searcher().similar(chunk_id, k=k, filters=filters)
+    except BadQuery as exc:
+        return error_page(400, str(exc))
+    except StoreUnavailable:
+        return error_page(503, UNAVAILABLE)
+    catalog = index().catalog
+    source = catalog.chunks_by_id([chunk_id])[chunk_id]
+    return render_template("similar.html", source=source, report=catalog.report(source.report_id),
+                           result=result, excerpts=_excerpts(result, ""))
+
+
+@pages.get("/reports")
+def corpus_page():
+    sort = request.args.get("sort", "kommun")
+    column = sort.removeprefix("-")
+    if column not in REPORT_COLUMNS:
+        return error_page(400, f"Okänd sortering: {sort!r}. Välj en av kolumnerna.")
+    catalog = index().catalog
+    findings = catalog.finding_counts()
+    rows = [{"id": r.id, "kommun": r.meta.kommun or "", "year": r.meta.year or 0,
+             "firm": r.meta.firm or "", "title": r.meta.title, "doc_type": r.meta.doc_type,
+             "audited_body": r.meta.audited_body or "", "chunks": r.chunk_count,
+             "findings": findings.get(r.id, 0)} for r in catalog.reports()]
+    rows.sort(key=lambda row: (row[column], row["kommun"], row["title"]), reverse=sort.startswith("-"))
+    return render_template("reports.html", rows=rows, columns=REPORT_COLUMNS, column=column,
+                           descending=sort.startswith("-"))
 
 
 @pages.get("/reports/<report_id>")
@@ -79,3 +125,9 @@ def _original(report) -> Path | None:
 @pages.errorhandler(NotFound)
 def not_found(exc: NotFound):
     return error_page(404, str(exc))
+
+
+@pages.app_errorhandler(413)
+def too_large(exc):
+    limit = request.max_content_length or 0
+    return error_page(413, f"Filen är för stor (högst {limit / 1e6:.0f} MB).")

@@ -9,7 +9,7 @@ from kb.errors import BadQuery
 from kb.models import DOC_TYPES, SECTION_TYPES
 from kb.search import MAX_K, Filters
 
-LIST_PARAMS = ("kommun", "firm", "section_type", "doc_type")
+LIST_PARAMS = ("kommun", "firm", "section_type", "doc_type", "audited_body")
 KNOWN_PARAMS = {"q", "k", "year_from", "year_to", "format", "group", *LIST_PARAMS}
 #: Filters whose values form a closed set: anything else is a typo or an attack, said as such.
 CLOSED_VALUES = {"section_type": SECTION_TYPES, "doc_type": DOC_TYPES}
@@ -42,6 +42,8 @@ def parse_search_args(args: MultiDict, *, strict: bool) -> tuple[str, int, Filte
     lists = {name: tuple(v for v in args.getlist(name) if v.strip()) for name in LIST_PARAMS}
     for name, values in lists.items():
         _check_values(name, values)
+    if args.get("group", "") not in ("", "report"):
+        raise BadQuery("Parametern group kan bara vara report.")
     return args.get("q", ""), k, Filters(year_from=year_from, year_to=year_to, **lists)
 
 

@@ -51,3 +51,32 @@ def test_pages_carry_security_headers(client):
     headers = client.get("/").headers
     assert "default-src 'self'" in headers["Content-Security-Policy"]
     assert headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_corpus_page_lists_every_report_sortable(client, corpus_index):
+    page = client.get("/reports").get_data(as_text=True)
+    for report in corpus_index.catalog.reports():
+        assert f'href="/reports/{report.id}"' in page
+    assert 'aria-sort="ascending"' in page and "?sort=-kommun" in page and "?sort=year" in page
+    by_year = client.get("/reports?sort=-year").get_data(as_text=True)
+    assert 'aria-sort="descending"' in by_year
+    years = [int(y) for y in re.findall(r"<td>(\d{4})</td>", by_year)]
+    assert years == sorted(years, reverse=True) and len(years) == 5
+
+
+@pytest.mark.parametrize("url", ["/reports?sort=bogus", "/reports?sort=--year"])
+def test_corpus_page_bad_sort_is_400(client, url):
+    assert client.get(url).status_code == 400
+
+
+def test_report_page_offers_similar_and_underlag_for_each_passage(client, corpus_index):
+    report_id = "ale-2015-arbetsmarknadsenhet-forsorjningsstod"
+    page = client.get(f"/reports/{report_id}").get_data(as_text=True)
+    n = len(corpus_index.catalog.chunks_of(report_id))
+    assert page.count(">Liknande avsnitt</a>") == n and page.count("Lägg i underlaget") == n
+
+
+def test_navigation_is_a_labelled_landmark_with_the_current_page(client):
+    page = client.get("/register").get_data(as_text=True)
+    assert '<nav aria-label="Huvudmeny">' in page
+    assert 'href="/register" aria-current="page"' in page

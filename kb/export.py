@@ -1,0 +1,59 @@
+"""Passages as Markdown or CSV with full citations and permalinks: for the underlag and `kb search`."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Sequence
+
+from kb.models import Hit
+
+CSV_COLUMNS = ("nr", "kommun", "titel", "revisionsbyrå", "år", "avsnitt", "sida", "avsnittstyp",
+               "text", "permalänk")
+
+
+def citation(hit: Hit) -> str:
+    """One line that lets a reader find the passage: kommun, title, firm, year, section, page."""
+    parts = [hit.kommun or "Okänd kommun", f"”{hit.title}”"]
+    parts += [str(x) for x in (hit.firm, hit.year) if x]
+    if hit.section:
+        parts.append(f"avsnitt ”{hit.section}”")
+    if hit.page:
+        parts.append(f"s. {hit.page}")
+    return ", ".join(parts)
+
+
+def permalink(hit: Hit, base_url: str = "") -> str:
+    return base_url.rstrip("/") + hit.url
+
+
+def _quote(text: str) -> str:
+    lines = [" ".join(line.split()) for line in text.strip().splitlines()]
+    return "\n".join(f"> {line}" if line else ">" for line in lines)
+
+
+def to_markdown(hits: Sequence[Hit], *, title: str = "Underlag", base_url: str = "",
+                missing: int = 0) -> str:
+    """A Markdown document: each passage quoted, followed by its citation and permalink."""
+    out = [f"# {title}", ""]
+    for n, hit in enumerate(hits, start=1):
+        out += [f"## {n}. {hit.kommun or 'Okänd kommun'}: {hit.title}", "", _quote(hit.text), "",
+                f"Källa: {citation(hit)}. Permalänk: <{permalink(hit, base_url)}>", ""]
+    if not hits:
+        out += ["Inga stycken.", ""]
+    if missing:
+        out += [f"({missing} stycken finns inte längre i arkivet och är utelämnade.)", ""]
+    return "\n".join(out)
+
+
+def to_csv(hits: Sequence[Hit], *, base_url: str = "") -> str:
+    """CSV with a header row, one passage a row; opens in a spreadsheet as UTF-8 (with BOM)."""
+    buffer = io.StringIO()
+    buffer.write("\ufeff")
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    for n, hit in enumerate(hits, start=1):
+        writer.writerow([n, hit.kommun or "", hit.title, hit.firm or "", hit.year or "", hit.section,
+                         hit.page or "", hit.section_type, " ".join(hit.text.split()),
+                         permalink(hit, base_url)])
+    return buffer.getvalue()

@@ -1,0 +1,56 @@
+"""Markdown and CSV export of passages with citations and permalinks, and `kb search --format`."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+from click.testing import CliRunner
+
+from kb.export import citation, to_csv, to_markdown
+from kb.models import Hit
+
+HIT = Hit(rank=1, score=0.5, chunk_id="abc", report_id="r1", title="Granskning av x", kommun="Ale",
+          year=2015, firm="KPMG", section="3.1 Bedömning", page=7, start=0, end=10,
+          text="Vi bedömer att\n\nnämnden, \"delvis\", har styrt.", url="/reports/r1?passage=abc#abc",
+          section_type="bedomning", doc_type="granskningsrapport")
+
+
+def test_citation_names_kommun_title_firm_year_section_page():
+    assert citation(HIT) == "Ale, ”Granskning av x”, KPMG, 2015, avsnitt ”3.1 Bedömning”, s. 7"
+
+
+def test_markdown_quotes_each_passage_with_citation_and_permalink():
+    md = to_markdown([HIT, HIT], base_url="https://kb.example/", missing=1)
+    assert md.startswith("# Underlag\n")
+    assert "## 1. Ale: Granskning av x" in md and "## 2. Ale" in md
+    assert "> Vi bedömer att\n>\n> nämnden" in md
+    assert "<https://kb.example/reports/r1?passage=abc#abc>" in md
+    assert "1 stycken finns inte längre" in md
+
+
+def test_csv_has_a_header_and_one_row_a_passage():
+    rows = list(csv.reader(io.StringIO(to_csv([HIT]).lstrip("\ufeff"))))
+    assert rows[0][:3] == ["nr", "kommun", "titel"]
+    assert rows[1][1:8] == ["Ale", "Granskning av x", "KPMG", "2015", "3.1 Bedömning", "7", "bedomning"]
+    assert rows[1][8] == 'Vi bedömer att nämnden, "delvis", har styrt.'
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("fmt, marker", [("md", "# Sökning: långtidsarbetslösa"), ("csv", "nr,kommun")])
+def test_kb_search_format(corpus_index, fmt, marker):
+    from kbcli.main import cli
+
+    cfg = corpus_index.config
+    env = {"KB_DATA_DIR": str(cfg.data_dir), "KB_CACHE_DIR": str(cfg.cache_dir), "KB_MODEL": cfg.model}
+    result = CliRunner().invoke(cli, ["search", "långtidsarbetslösa", "-k", "3", "--format", fmt], env=env)
+    assert result.exit_code == 0, result.output
+    assert marker in result.output and result.output.count("/reports/") >= 3
+
+
+def test_kb_search_format_md_refuses_stdin():
+    from kbcli.main import cli
+
+    result = CliRunner().invoke(cli, ["search", "--stdin", "--format", "md"], input="x\n")
+    assert result.exit_code == 2 and "--format" in result.output

@@ -1,0 +1,110 @@
+"""Filters and facets through the API and the search page, grouping by report, similar passages."""
+
+from __future__ import annotations
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+QUERY = "samverkan med Arbetsförmedlingen"
+
+
+def _search(client, **params):
+    response = client.get("/api/search", query_string={"q": QUERY, "k": 30, **params})
+    assert response.status_code == 200, response.get_json()
+    return response.get_json()
+
+
+@pytest.mark.parametrize("name, value, check", [
+    ("kommun", "Mellerud", lambda hit, meta: hit["kommun"] == "Mellerud"),
+    ("firm", "KPMG", lambda hit, meta: hit["firm"] == "KPMG"),
+    ("section_type", "bedomning", lambda hit, meta: hit["section_type"] == "bedomning"),
+    ("doc_type", "granskningsrapport", lambda hit, meta: hit["doc_type"] == "granskningsrapport"),
+    ("audited_body", "Socialnämnden", lambda hit, meta: meta[hit["report_id"]]["audited_body"] == "Socialnämnden"),
+    ("year_from", "2016", lambda hit, meta: hit["year"] >= 2016),
+    ("year_to", "2015", lambda hit, meta: hit["year"] <= 2015),
+])
+def test_every_hit_honours_each_filter(client, name, value, check):
+    meta = {r["id"]: r for r in client.get("/api/reports").get_json()["reports"]}
+    body = _search(client, **{name: value})
+    assert body["hits"], f"no hits with {name}={value}"
+    assert all(check(hit, meta) for hit in body["hits"]), name
+    unfiltered = _search(client)
+    assert not all(check(hit, meta) for hit in unfiltered["hits"]), f"{name} filter proves nothing"
+
+
+def test_list_filters_repeat_and_combine(client):
+    body = _search(client, kommun=["Mellerud", "Ale"], section_type=["bedomning", "rekommendation"])
+    assert body["hits"]
+    assert {h["kommun"] for h in body["hits"]} <= {"Mellerud", "Ale"}
+    assert {h["section_type"] for h in body["hits"]} <= {"bedomning", "rekommendation"}
+    assert set(body["facets"]["kommun"]) <= {"Mellerud", "Ale"}
+
+
+def test_facets_count_values_for_the_query(client):
+    body = _search(client)
+    facets = body["facets"]
+    assert set(facets) >= {"kommun", "year", "firm", "section_type", "doc_type"}
+    assert len(facets["kommun"]) >= 3 and all(n > 0 for n in facets["kommun"].values())
+    assert sum(facets["kommun"].values()) >= len(body["hits"])
+
+
+def test_group_by_report_keeps_each_reports_passages_together(client):
+    body = _search(client, group="report", k=20)
+    groups = body["groups"]
+    assert [g["report_id"] for g in groups] == list(dict.fromkeys(h["report_id"] for h in body["hits"]))
+    assert sum(len(g["chunk_ids"]) for g in groups) == len(body["hits"])
+
+
+@pytest.mark.parametrize("params, message", [
+    ({"group": "kommun"}, "group"),
+    ({"year_to": "tjugo"}, "heltal"),
+    ({"year_from": "1800"}, "1900"),
+    ({"kommun": ["x" * 201]}, "för långa"),
+])
+def test_bad_filter_values_are_400(client, params, message):
+    response = client.get("/api/search", query_string={"q": QUERY, **params})
+    assert response.status_code == 400 and message in response.get_json()["error"]
+
+
+def test_search_page_has_a_filter_form_with_counts_and_swedish_labels(client):
+    page = client.get("/", query_string={"q": QUERY, "kommun": "Mellerud"}).get_data(as_text=True)
+    assert 'name="kommun" value="Mellerud" form="sok" checked' in page
+    for label in ("Sammanfattning", "Inledning/bakgrund", "Revisionsfråga", "Iakttagelse", "Bedömning",
+                  "Rekommendation", "Svar", "Övrigt"):
+        assert f">{label}" in page
+    assert '<span class="count">(' in page
+    assert 'for="year_from"' in page and 'for="year_to"' in page
+    assert page.count('class="hit"') >= 1 and "Ale:" not in page.split('class="results"')[1]
+
+
+def test_search_page_groups_by_report(client):
+    page = client.get("/", query_string={"q": QUERY, "group": "report", "k": 20}).get_data(as_text=True)
+    assert page.count('class="report-group"') >= 2
+
+
+def test_similar_passages_page_and_api(client, corpus_index):
+    source = corpus_index.catalog.chunks_of("mellerud-2024-arbetsmarknadsverksamheten")[5]
+    page = client.get(f"/similar/{source.id}")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "Liknande avsnitt" in html and html.count('class="hit"') == 10
+    body = client.get(f"/api/similar/{source.id}", query_string={"k": 5, "kommun": "Ale"}).get_json()
+    assert len(body["hits"]) == 5
+    assert all(h["chunk_id"] != source.id and h["kommun"] == "Ale" for h in body["hits"])
+
+
+def test_every_result_links_to_similar_passages(client):
+    page = client.get("/", query_string={"q": QUERY}).get_data(as_text=True)
+    assert page.count(">Liknande avsnitt</a>") == page.count('class="hit"')
+
+
+@pytest.mark.parametrize("url, status", [
+    ("/similar/finns-inte", 404),
+    ("/similar/abc?k=0", 400),
+    ("/api/similar/finns-inte", 404),
+    ("/api/similar/abc?k=x", 400),
+    ("/api/similar/abc?bogus=1", 400),
+])
+def test_similar_bad_input(client, url, status):
+    assert client.get(url).status_code == status

@@ -1,0 +1,100 @@
+"""Comparing reports on a topic, and the register of revisionsfrågor and rekommendationer."""
+
+from __future__ import annotations
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+TOPIC = "uppföljning av försörjningsstöd"
+
+
+def test_compare_has_one_row_per_report_with_cited_passages(client, corpus_index):
+    body = client.get("/api/compare", query_string={"q": TOPIC}).get_json()
+    reports = corpus_index.catalog.reports()
+    assert sorted(r["report_id"] for r in body["reports"]) == sorted(r.id for r in reports)
+    scores = [r["best"]["score"] for r in body["reports"] if r["best"]]
+    assert scores == sorted(scores, reverse=True)
+    for row in body["reports"]:
+        assert row["kommun"] and row["year"] and row["firm"]
+        if row["best"]:
+            assert row["best"]["report_id"] == row["report_id"]
+            assert row["best"]["url"].startswith(f"/reports/{row['report_id']}?passage=")
+        if row["bedomning"]:
+            assert row["bedomning"]["section_type"] == "bedomning"
+            assert row["bedomning"]["report_id"] == row["report_id"]
+        else:
+            assert all(f["kind"] == "revisionsfraga" and f["answer"] for f in row["answers"])
+        recs = row["rekommendationer"]
+        assert len(recs) <= 3
+        assert all(f["kind"] == "rekommendation" and f["report_id"] == row["report_id"] for f in recs)
+        assert [f["relevance"] for f in recs] == sorted((f["relevance"] for f in recs), reverse=True)
+        assert all(f["url"].startswith(f"/reports/{row['report_id']}") for f in recs)
+    assert any(row["rekommendationer"] for row in body["reports"])
+    assert sum(1 for row in body["reports"] if row["bedomning"]) >= 3
+
+
+def test_compare_page_shows_a_row_per_report(client):
+    page = client.get("/compare", query_string={"q": TOPIC}).get_data(as_text=True)
+    assert page.count('class="compare-row"') == 5
+    assert "Bedömning" in page and "Rekommendationer" in page and "?passage=" in page
+    assert "Lägg i underlaget" in page
+
+
+def test_register_lists_findings_with_links(client, corpus_index):
+    body = client.get("/api/register").get_json()
+    findings = body["findings"]
+    assert len(findings) == len(corpus_index.catalog.findings())
+    kinds = {f["kind"] for f in findings}
+    assert kinds == {"revisionsfraga", "rekommendation"}
+    for f in findings:
+        assert f["chunk_id"], f
+        chunk = corpus_index.catalog.chunks_by_id([f["chunk_id"]])[f["chunk_id"]]
+        assert chunk.report_id == f["report_id"]
+        assert chunk.start <= f["start"] < chunk.end or f["start"] < chunk.start
+
+
+@pytest.mark.parametrize("params, check", [
+    ({"kind": "rekommendation"}, lambda f: f["kind"] == "rekommendation"),
+    ({"kommun": "Ale"}, lambda f: f["kommun"] == "Ale"),
+    ({"q": "uppföljning"}, lambda f: "uppföljning" in f["text"].lower()),
+    ({"answer": "Delvis uppfyllt"}, lambda f: (f["answer"] or "").lower() == "delvis uppfyllt"),
+])
+def test_register_filters(client, params, check):
+    rows = client.get("/api/register", query_string=params).get_json()["findings"]
+    assert rows and all(check(f) for f in rows)
+    page = client.get("/register", query_string=params).get_data(as_text=True)
+    assert page.count("<tr id=\"f-") == len(rows)
+
+
+def test_register_page_has_filters_and_basket_buttons(client):
+    page = client.get("/register").get_data(as_text=True)
+    assert 'for="rq"' in page and 'for="rkommun"' in page and 'for="rkind"' in page
+    assert "Lägg i underlaget" in page and "?passage=" in page
+
+
+@pytest.mark.parametrize("url, status", [
+    ("/compare?q=" + "x" * 1001, 400),
+    ("/compare?q=+", 400),
+    ("/api/compare?q=", 400),
+    ("/api/compare?q=kontroll&bogus=1", 400),
+    ("/register?kind=annat", 400),
+    ("/register?q=" + "x" * 201, 400),
+    ("/api/register?kind=annat", 400),
+    ("/api/register?bogus=1", 400),
+])
+def test_workflow_bad_input(client, url, status):
+    assert client.get(url).status_code == status
+
+
+def test_finding_dicts_read_each_reports_chunks_once(corpus_index, monkeypatch):
+    from kb.findings import finding_dict, finding_dicts
+
+    catalog = corpus_index.catalog
+    pairs = catalog.findings()
+    calls = []
+    original = catalog.chunk_spans
+    monkeypatch.setattr(catalog, "chunk_spans", lambda rid: calls.append(rid) or original(rid))
+    rows = finding_dicts(pairs, catalog)
+    assert len(calls) == len({r.id for _, r in pairs})
+    assert rows[:5] == [finding_dict(f, r, catalog) for f, r in pairs[:5]]

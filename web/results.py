@@ -1,0 +1,75 @@
+"""Search results as the pages show them: filter options with counts, and hits grouped by report."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from kb.models import SECTION_TYPES, Hit
+from kb.search import Filters
+
+SECTION_TYPE_LABELS = {
+    "sammanfattning": "Sammanfattning", "inledning": "Inledning/bakgrund",
+    "revisionsfraga": "Revisionsfråga", "iakttagelse": "Iakttagelse", "bedomning": "Bedömning",
+    "rekommendation": "Rekommendation", "svar": "Svar", "ovrigt": "Övrigt",
+}
+DOC_TYPE_LABELS = {"granskningsrapport": "Granskningsrapport", "missiv": "Missiv", "svar": "Svar",
+                   "protokollsutdrag": "Protokollsutdrag", "ovrigt": "Övrigt"}
+
+#: The checkbox groups of the filter form: parameter, legend, where the values come from.
+CHECKBOX_GROUPS = (
+    ("kommun", "Kommun"), ("firm", "Revisionsbyrå"), ("audited_body", "Granskad nämnd/styrelse"),
+    ("doc_type", "Dokumenttyp"), ("section_type", "Avsnittstyp"),
+)
+
+
+@dataclass(frozen=True)
+class Option:
+    value: str
+    label: str
+    count: int | None  # None where the search gives no count (audited body, or no query yet)
+    checked: bool
+
+
+@dataclass(frozen=True)
+class FacetGroup:
+    name: str
+    legend: str
+    options: list[Option]
+
+
+def label_for(name: str, value: str) -> str:
+    if name == "section_type":
+        return SECTION_TYPE_LABELS.get(value, value)
+    if name == "doc_type":
+        return DOC_TYPE_LABELS.get(value, value)
+    return value
+
+
+def facet_groups(known: dict[str, list], facets: dict[str, dict[str, int]] | None,
+                 filters: Filters) -> list[FacetGroup]:
+    """Every value the archive holds, with its count for the current query and whether it is chosen."""
+    known = {**known, "section_type": list(SECTION_TYPES)}
+    groups = []
+    for name, legend in CHECKBOX_GROUPS:
+        chosen = set(getattr(filters, name))
+        counts = (facets or {}).get(name)
+        values = list(known.get(name, [])) + sorted(chosen - set(known.get(name, [])))
+        options = [Option(str(v), label_for(name, str(v)),
+                          None if counts is None else counts.get(str(v), 0), str(v) in chosen)
+                   for v in values]
+        groups.append(FacetGroup(name, legend, options))
+    return groups
+
+
+def year_options(known: dict[str, list], facets: dict[str, dict[str, int]] | None) -> list[Option]:
+    counts = (facets or {}).get("year")
+    return [Option(str(y), str(y), None if counts is None else counts.get(str(y), 0), False)
+            for y in known.get("year", [])]
+
+
+def group_by_report(hits: list[Hit]) -> list[list[Hit]]:
+    """The hits of each report together, reports in the order of their best hit."""
+    groups: dict[str, list[Hit]] = {}
+    for hit in hits:
+        groups.setdefault(hit.report_id, []).append(hit)
+    return list(groups.values())

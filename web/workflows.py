@@ -1,0 +1,158 @@
+"""Auditor workflows over the whole archive: compare reports on a topic, and the findings register."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+
+import numpy as np
+from flask import Blueprint, current_app, render_template, request
+
+from kb.errors import BadQuery, StoreUnavailable
+from kb.findings import finding_dicts
+from kb.highlight import excerpt, fold
+from kb.models import Hit, Report
+from kb.search import MAX_K, Filters
+from web.pages import UNAVAILABLE, error_page
+from web.params import index, searcher
+
+workflows = Blueprint("workflows", __name__)
+
+KINDS = {"revisionsfraga": "Revisionsfråga", "rekommendation": "Rekommendation"}
+TOP_FINDINGS = 3
+
+
+@dataclass
+class CompareRow:
+    """One report's stance on a topic: its best passage, its bedömning, its rekommendationer."""
+
+    report: Report
+    best: Hit | None = None
+    bedomning: Hit | None = None
+    answers: list[dict] = field(default_factory=list)  # revisionsfrågor, when no bedömning passage
+    rekommendationer: list[dict] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        m = self.report.meta
+        return {"report_id": self.report.id, "kommun": m.kommun, "year": m.year, "firm": m.firm,
+                "title": m.title, "url": f"/reports/{self.report.id}",
+                "best": self.best.to_dict() if self.best else None,
+                "bedomning": self.bedomning.to_dict() if self.bedomning else None,
+                "answers": self.answers, "rekommendationer": self.rekommendationer}
+
+
+def _best_per_report(hits: list[Hit]) -> dict[str, Hit]:
+    best: dict[str, Hit] = {}
+    for hit in hits:
+        best.setdefault(hit.report_id, hit)
+    return best
+
+
+_vector_lock = threading.Lock()
+
+
+def _finding_vectors(texts: list[str]) -> np.ndarray:
+    """Finding texts embedded once per process (they change only on ingest; keyed by text)."""
+    cache: dict[str, np.ndarray] = current_app.extensions.setdefault("kb.finding_vectors", {})
+    with _vector_lock:
+        missing = sorted({t for t in texts if t not in cache})
+        if missing:
+            cache.update(zip(missing, index().embedder.embed_passages(missing), strict=True))
+        return np.array([cache[t] for t in texts])
+
+
+def rank_findings(query: str, rows: list[dict]) -> list[dict]:
+    """Findings ordered by how close their text is to the topic, each with its `relevance`."""
+    if not rows:
+        return []
+    query_vector = index().embedder.embed_query(query)
+    scores = _finding_vectors([r["text"] for r in rows]) @ query_vector
+    ranked = sorted(zip(scores, range(len(rows)), rows, strict=True), key=lambda t: (-t[0], t[1]))
+    return [{**row, "relevance": round(float(score), 4)} for score, _, row in ranked]
+
+
+def compare(query: str) -> list[CompareRow]:
+    """Every report on one topic, the most relevant report first."""
+    best = _best_per_report(searcher().search(query, k=MAX_K).hits)
+    judged = _best_per_report(searcher().search(query, k=MAX_K,
+                                                filters=Filters(section_type=("bedomning",))).hits)
+    catalog = index().catalog
+    findings = rank_findings(query, finding_dicts(catalog.findings(), catalog))
+    rows = []
+    for report in catalog.reports():
+        mine = [f for f in findings if f["report_id"] == report.id]
+        row = CompareRow(report, best.get(report.id), judged.get(report.id),
+                         rekommendationer=[f for f in mine if f["kind"] == "rekommendation"][:TOP_FINDINGS])
+        if row.bedomning is None:
+            row.answers = [f for f in mine if f["kind"] == "revisionsfraga" and f["answer"]][:TOP_FINDINGS]
+        rows.append(row)
+    rows.sort(key=lambda r: -r.best.score if r.best else 0.0)
+    return rows
+
+
+@workflows.get("/compare")
+def compare_page():
+    query = request.args.get("q", "")
+    rows, error = None, None
+    if query.strip() or "q" in request.args:
+        try:
+            rows = compare(query)
+        except BadQuery as exc:
+            error = str(exc)
+        except StoreUnavailable:
+            return error_page(503, UNAVAILABLE)
+    excerpts = {}
+    for row in rows or []:
+        for hit in (row.best, row.bedomning):
+            if hit:
+                excerpts[hit.chunk_id] = excerpt(hit.text, query, width=360)
+    return render_template("compare.html", query=query, rows=rows, error=error,
+                           excerpts=excerpts), 400 if error else 200
+
+
+@dataclass(frozen=True)
+class RegisterQuery:
+    text: str = ""
+    kommun: tuple[str, ...] = ()
+    kind: str = ""
+    answer: str = ""
+
+    @classmethod
+    def from_args(cls, args) -> RegisterQuery:
+        kind = args.get("kind", "")
+        if kind not in ("", *KINDS):
+            raise BadQuery("Parametern kind kan vara revisionsfraga eller rekommendation.")
+        text = args.get("q", "")
+        if len(text) > 200:
+            raise BadQuery("Sökordet är för långt (högst 200 tecken).")
+        kommun = tuple(v for v in args.getlist("kommun") if v.strip())
+        return cls(text.strip(), kommun, kind, args.get("answer", "").strip())
+
+    def matches(self, row: dict) -> bool:
+        if self.kind and row["kind"] != self.kind:
+            return False
+        if self.answer and fold(row["answer"] or "") != fold(self.answer):
+            return False
+        return not self.text or fold(self.text) in fold(f"{row['text']} {row['answer'] or ''}")
+
+
+def register(query: RegisterQuery) -> list[dict]:
+    """The findings that match, each citable (kommun, report, passage url)."""
+    catalog = index().catalog
+    pairs = [(f, r) for f, r in catalog.findings(list(query.kommun) or None)
+             if query.matches({"kind": f.kind, "answer": f.answer, "text": f.text})]
+    return finding_dicts(pairs, catalog)
+
+
+@workflows.get("/register")
+def register_page():
+    try:
+        query = RegisterQuery.from_args(request.args)
+    except BadQuery as exc:
+        return error_page(400, str(exc))
+    every = index().catalog.findings()
+    kommuner = sorted({r.meta.kommun for _, r in every if r.meta.kommun})
+    answers = sorted({f.answer for f, _ in every if f.answer})
+    rows = register(query)
+    return render_template("register.html", rows=rows, query=query, kinds=KINDS, kommuner=kommuner,
+                           answers=answers)
