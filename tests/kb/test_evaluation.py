@@ -42,7 +42,8 @@ def test_normalise_collapses_whitespace_and_composes():
 
 
 def test_judge_matches_across_line_breaks_and_takes_best_grade():
-    hit = "Vi ser att samverkan med\nArbetsförmedlingen  fungerar väl och en överenskommelse med Arbetsförmedlingen finns."
+    hit = ("Vi ser att samverkan med\nArbetsförmedlingen  fungerar väl och en överenskommelse med "
+           "Arbetsförmedlingen finns.")
     assert matched_phrases(hit, QUERY) == frozenset({0, 1})
     assert judge(hit, QUERY) == 3
     assert judge("Styrgrupp som träffas tre gånger", QUERY) == 0  # case-sensitive
