@@ -46,9 +46,12 @@ class Filters:
         """The final word on a hit: both retrievers pre-filter, this guarantees it."""
         meta = report.meta
         checks = (("kommun", meta.kommun), ("firm", meta.firm), ("doc_type", meta.doc_type),
-                  ("section_type", chunk.section_type), ("audited_body", meta.audited_body))
+                  ("section_type", chunk.section_type))
         if any(getattr(self, name) and value not in getattr(self, name) for name, value in checks):
             return False
+        if self.audited_body and (meta.audited_body or "").casefold() not in {
+                body.casefold() for body in self.audited_body}:
+            return False  # written as a label or in running text: "Socialnämnden" = "socialnämnden"
         year = meta.year
         if self.year_from is not None and (year is None or year < self.year_from):
             return False
