@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import re
 import secrets
 import sys
@@ -91,10 +92,15 @@ def _persisted_secret(path: Path) -> str:
     """The session-signing key kept in the data dir, made on first run (KB_SECRET_KEY overrides)."""
     if not path.is_file():
         path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_suffix(".partial")
+        partial = path.with_name(f".{path.name}.{os.getpid()}")
         partial.write_text(secrets.token_hex(32))
         partial.chmod(0o600)
-        partial.replace(path)
+        try:
+            os.link(partial, path)  # atomic and never overwrites: two processes starting together agree
+        except FileExistsError:
+            pass
+        finally:
+            partial.unlink()
     return path.read_text().strip()
 
 

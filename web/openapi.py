@@ -86,16 +86,59 @@ SEARCH_PARAMS = [
                 "Only passages of these section types"),
     _list_param("doc_type", {"type": "string", "enum": list(DOC_TYPES)},
                 "Only reports of these document types"),
+    _list_param("audited_body", {"type": "string", "maxLength": 200}, "Only reports on these bodies"),
+    {"name": "group", "in": "query", "required": False, "description": "`report`: also group hits by report",
+     "schema": {"type": "string", "enum": ["report"]}},
 ]
 
 SEARCH_RESULT = {
     "type": "object", "required": ["query", "hits"],
     "properties": {
         "query": {"type": "string"}, "hits": {"type": "array", "items": {"$ref": "#/components/schemas/Hit"}},
+        "groups": {"type": "array", "items": {"type": "object"}},
         "facets": {"type": "object", "additionalProperties": {
             "type": "object", "additionalProperties": {"type": "integer"}}},
     },
 }
+
+
+FINDING = {
+    "type": "object",
+    "required": ["report_id", "kommun", "year", "firm", "title", "kind", "text", "answer", "chunk_id", "url"],
+    "properties": {
+        "report_id": {"type": "string"}, "kommun": _NULLABLE_STR, "year": _NULLABLE_INT,
+        "firm": _NULLABLE_STR, "title": {"type": "string"},
+        "kind": {"type": "string", "enum": ["revisionsfraga", "rekommendation"]},
+        "text": {"type": "string"}, "answer": _NULLABLE_STR, "start": {"type": "integer"},
+        "end": {"type": "integer"}, "chunk_id": _NULLABLE_STR, "url": {"type": "string"},
+    },
+}
+
+_NULLABLE_HIT = {"allOf": [{"$ref": "#/components/schemas/Hit"}], "nullable": True}
+_FINDINGS = {"type": "array", "items": {"$ref": "#/components/schemas/Finding"}}
+
+COMPARE_RESULT = {
+    "type": "object", "required": ["query", "reports"],
+    "properties": {"query": {"type": "string"}, "reports": {"type": "array", "items": {
+        "type": "object",
+        "required": ["report_id", "kommun", "year", "firm", "best", "bedomning", "answers", "rekommendationer"],
+        "properties": {"report_id": {"type": "string"}, "kommun": _NULLABLE_STR, "year": _NULLABLE_INT,
+                       "firm": _NULLABLE_STR, "best": _NULLABLE_HIT, "bedomning": _NULLABLE_HIT,
+                       "answers": _FINDINGS, "rekommendationer": _FINDINGS}}}},
+}
+
+JOB = {
+    "type": "object", "required": ["id", "status", "done", "url"],
+    "properties": {"id": {"type": "string"}, "file_name": {"type": "string"},
+                   "original_name": {"type": "string"}, "status": {"type": "string"},
+                   "message": {"type": "string"}, "report_id": _NULLABLE_STR,
+                   "created": {"type": "number"}, "done": {"type": "boolean"}, "url": {"type": "string"},
+                   "report_url": _NULLABLE_STR},
+}
+
+_CHUNK_ID = {"name": "chunk_id", "in": "path", "required": True,
+             "schema": {"type": "string", "minLength": 1, "maxLength": 200}}
+_ADMIN_TEXT = "Adding reports: only when KB_ADMIN_TOKEN is set (404 otherwise), with `Authorization: Bearer`."
 
 
 def spec() -> dict:
@@ -129,12 +172,59 @@ def spec() -> dict:
                               "503": _json({"$ref": "#/components/schemas/Health"},
                                            "Degraded: the vector store cannot be reached")},
             }},
+            "/api/similar/{chunk_id}": {"get": {
+                "summary": "Passages like a given one (liknande avsnitt)", "operationId": "similar",
+                "parameters": [_CHUNK_ID, *[p for p in SEARCH_PARAMS if p["name"] != "q"]],
+                "responses": {"200": _json({"type": "object", "required": ["chunk_id", "hits"], "properties": {
+                    "chunk_id": {"type": "string"}, "hits": SEARCH_RESULT["properties"]["hits"],
+                    "facets": SEARCH_RESULT["properties"]["facets"]}}, "Similar passages"),
+                    **_errors(400, 404, 413, 503)},
+            }},
+            "/api/compare": {"get": {
+                "summary": "One row per report for a topic: best passage, bedömning, rekommendationer",
+                "operationId": "compare",
+                "parameters": [SEARCH_PARAMS[0]],
+                "responses": {"200": _json(COMPARE_RESULT, "Reports compared"), **_errors(400, 413, 503)},
+            }},
+            "/api/register": {"get": {
+                "summary": "Extracted revisionsfrågor (with answers) and rekommendationer",
+                "operationId": "register",
+                "parameters": [
+                    {"name": "q", "in": "query", "required": False, "schema": {"type": "string", "maxLength": 200}},
+                    _list_param("kommun", {"type": "string", "maxLength": 200}, "Only these kommuner"),
+                    {"name": "kind", "in": "query", "required": False,
+                     "schema": {"type": "string", "enum": ["revisionsfraga", "rekommendation"]}},
+                    {"name": "answer", "in": "query", "required": False,
+                     "schema": {"type": "string", "maxLength": 200}},
+                ],
+                "responses": {"200": _json({"type": "object", "required": ["findings"],
+                                            "properties": {"findings": _FINDINGS}}, "Findings"),
+                              **_errors(400, 413)},
+            }},
+            "/api/admin/reports": {"post": {
+                "summary": "Add a report (PDF, Markdown, text); ingested in the background",
+                "description": _ADMIN_TEXT, "operationId": "upload",
+                "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
+                    "type": "object", "required": ["file"],
+                    "properties": {"file": {"type": "string", "format": "binary"}}}}}},
+                "responses": {"202": _json({"$ref": "#/components/schemas/Job"}, "Accepted; poll the job"),
+                              "403": _json({"$ref": "#/components/schemas/Error"}, "Wrong or missing token"),
+                              **_errors(400, 404, 413)},
+            }},
+            "/api/admin/jobs/{job_id}": {"get": {
+                "summary": "An upload's progress", "description": _ADMIN_TEXT, "operationId": "job",
+                "parameters": [{"name": "job_id", "in": "path", "required": True,
+                                "schema": {"type": "string", "minLength": 1, "maxLength": 64}}],
+                "responses": {"200": _json({"$ref": "#/components/schemas/Job"}, "The job"),
+                              **_errors(404, 413)},
+            }},
             "/api/openapi.json": {"get": {
                 "summary": "This description", "operationId": "openapi",
                 "responses": {"200": _json({"type": "object"}, "OpenAPI 3 document")},
             }},
         },
-        "components": {"schemas": {"Error": ERROR, "Hit": HIT, "Report": REPORT, "Health": HEALTH}},
+        "components": {"schemas": {"Error": ERROR, "Hit": HIT, "Report": REPORT, "Health": HEALTH,
+                                   "Finding": FINDING, "Job": JOB}},
     }
 
 

@@ -18,13 +18,14 @@ from flask import Blueprint, abort, current_app, jsonify, redirect, render_templ
 from werkzeug.datastructures import FileStorage
 from werkzeug.utils import secure_filename
 
+from ingest.pipeline import SUFFIXES
 from web.pages import error_page
 from web.params import index
 
 admin = Blueprint("admin", __name__)
 log = logging.getLogger("granskningsarkivet.upload")
 
-ALLOWED = {".pdf", ".md", ".markdown", ".txt"}
+ALLOWED = SUFFIXES  # the same file types as `kb ingest`
 MAX_JOBS = 200
 DONE = {"added", "updated", "unchanged", "duplicate", "failed"}
 STATUS_LABELS = {"queued": "I kö", "running": "Läses in", "added": "Tillagd", "updated": "Uppdaterad",

@@ -147,11 +147,22 @@ def test_corpus_chunks_carry_section_path_and_type(corpus_chunks):
         assert len(typed) >= 0.7 * len(chunks)
 
 
-def test_corpus_metadata_is_extracted_not_written(corpus_chunks):
+def test_corpus_metadata_file_agrees_with_extraction():
+    """corpus/reports.toml states every report's metadata; extraction alone finds the same facts."""
     import tomllib
 
+    from ingest.metadata import extract_metadata
+    from ingest.readers import read_document
+
     written = tomllib.loads((CORPUS / "reports.toml").read_text(encoding="utf-8"))["report"]
-    assert all(set(entry) <= {"file", "id", "origin", "audited_body"} for entry in written)
+    assert len(written) == 5
+    for entry in written:
+        assert {"id", "kommun", "year", "firm", "title", "doc_type"} <= set(entry)
+        document = read_document(CORPUS / entry["file"])
+        meta = extract_metadata(document.text, file_name=entry["file"], file_metadata=document.metadata)
+        assert (meta.kommun, meta.year, meta.firm, meta.doc_type) == (
+            entry["kommun"], entry["year"], entry["firm"], entry["doc_type"]), entry["file"]
+        assert meta.audited_body.casefold() == entry["audited_body"].casefold()
 
 
 @pytest.mark.parametrize("command", [["remove"], ["ingest"]])

@@ -133,13 +133,18 @@ class ActiveContent(HTMLParser):
 
     @staticmethod
     def _ours(tag: str, attrs: dict) -> bool:
-        """Our own markup: app.js, style.css, the meta tags and the search form of base.html."""
+        """Our own markup: app.js, style.css, the meta tags and the site's own GET and POST forms."""
         return ((tag == "script" and attrs.get("src") == "/static/app.js")
                 or (tag == "link" and attrs.get("href") == "/static/style.css"
                     and attrs.get("rel") == "stylesheet")
                 or (tag == "meta" and set(attrs) <= {"charset", "name", "content"}
                     and "http-equiv" not in attrs)
-                or (tag == "form" and attrs.get("action") == "/"))
+                or (tag == "form" and attrs.get("action") in OWN_FORM_ACTIONS))
+
+
+#: Every form action the site's own templates use (search, filters, underlag, compare, register, upload).
+OWN_FORM_ACTIONS = {"/", "/compare", "/register", "/reports", "/underlag/add", "/underlag/change",
+                    "/admin/upload"}
 
 
 def active_content(html: str) -> list[str]:

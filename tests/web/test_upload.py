@@ -146,3 +146,15 @@ def test_secret_key_is_made_once_and_kept(tmp_path):
     assert first == second and len(first) >= 32
     assert (config.data_dir / "secret_key").stat().st_mode & 0o077 == 0
     index.close()
+
+
+def test_secret_key_from_the_environment_wins(tmp_path):
+    from kb.config import Config
+    from web import create_app
+
+    config = Config.from_env({"KB_DATA_DIR": str(tmp_path / "data"), "KB_SECRET_KEY": "från-miljön",
+                              "KB_MODEL": "hashing-256"})
+    index = Index.open(config)
+    assert create_app(config=config, index=index).secret_key == "från-miljön"
+    assert not (config.data_dir / "secret_key").exists()
+    index.close()
