@@ -31,7 +31,7 @@ def queries() -> list[str]:
     return [q.query for name in ("dev", "heldout") for q in load_queries(ROOT / f"eval/{name}.jsonl")]
 
 
-def measure(size: str, rounds: int = 2) -> dict:
+def measure(size: str, rounds: int = 1) -> dict:
     """In this process: open the index of `size`, run every query `rounds` times, return samples."""
     from bench.scale_corpus import WORK
     from kb.config import Config
@@ -106,7 +106,7 @@ def render(results: dict) -> str:
         ratio = percentile(last["samples"]["api_repeat"], 50) / percentile(first["samples"]["api_repeat"], 50)
         growth = (f"\n\nFrom {first['chunks']:,} to {last['chunks']:,} chunks ({factor:.0f}× the corpus) the "
                   f"p50 of a repeated `GET /api/search` grows {ratio:.1f}×.")
-    return (f"{n} query runs per size (eval/dev.jsonl and eval/heldout.jsonl, 2 rounds), Flask test "
+    return (f"{n} query runs per size (eval/dev.jsonl and eval/heldout.jsonl, 1 round), Flask test "
             "client, one process per size; how the 10,000 and 100,000 chunk indexes are made is in "
             "`bench/scale_corpus.py` (real text; real vectors for real chunks and sentences, perturbed "
             "means of real sentence vectors for the sentence windows).\n\n"

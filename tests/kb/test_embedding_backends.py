@@ -22,7 +22,7 @@ TEXTS = [
 
 
 def test_config_reads_the_backend_from_the_environment():
-    assert Config.from_env({}).model_backend == "torch"
+    assert Config.from_env({}).model_backend == "onnx-int8"
     assert Config.from_env({"KB_MODEL_BACKEND": "onnx-int8"}).model_backend == "onnx-int8"
 
 
@@ -48,9 +48,10 @@ def test_length_batching_keeps_the_input_order():
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("backend", [b for b in BACKENDS if b != "torch"])
+@pytest.mark.parametrize("backend", [b for b in BACKENDS if b not in ("torch", "torch-int8")])
 def test_every_backend_embeds_like_the_float_model(backend):
-    """Same weights, other runtime: vectors stay within a small angle of torch's (int8 a bit wider)."""
+    """Same weights, other runtime: vectors stay within a small angle of torch's (int8 a bit wider).
+    torch-int8 is left out: it is further off (docs/benchmarks.md) and only there to compare."""
     cache = Config.from_env().cache_dir
     reference = load_embedder("multilingual-e5-small", cache, backend="torch")
     other = load_embedder("multilingual-e5-small", cache, backend=backend)
@@ -101,21 +102,20 @@ def test_two_requests_reuse_the_model_store_and_lexical_index(tmp_path, monkeypa
 
 
 @pytest.mark.slow
-def test_the_real_model_is_constructed_once_for_many_requests(tmp_path, monkeypatch):
-    import sentence_transformers
-
+def test_the_real_model_is_loaded_once_for_many_requests(tmp_path, monkeypatch):
+    import kb.embedding
     from web import create_app
 
-    constructed = []
-    real_init = sentence_transformers.SentenceTransformer.__init__
+    loaded = []
+    real_load = kb.embedding._load_encoder
 
-    def counting_init(self, *args, **kwargs):
-        constructed.append(args[:1])
-        real_init(self, *args, **kwargs)
+    def counting_load(*args, **kwargs):
+        loaded.append(args[1])
+        return real_load(*args, **kwargs)
 
-    monkeypatch.setattr(sentence_transformers.SentenceTransformer, "__init__", counting_init)
+    monkeypatch.setattr(kb.embedding, "_load_encoder", counting_load)
     client = create_app({"TESTING": True},
                         config=make_config(tmp_path, model="multilingual-e5-small")).test_client()
     for q in ("försörjningsstöd", "intern kontroll", "försörjningsstöd"):
         assert client.get(f"/api/search?q={q}").status_code == 200
-    assert len(constructed) == 1
+    assert loaded == [Config().model_backend]
