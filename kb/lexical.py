@@ -19,6 +19,8 @@ from kb.errors import BadQuery
 
 #: Filter keys that match one of several values of a chunk column.
 LIST_FILTERS = ("kommun", "firm", "section_type", "doc_type")
+#: Below this many chunks every query term is matched; above it, terms in half the chunks are skipped.
+COMMON_TERM_MIN_CHUNKS = 2000
 #: A corpus word must occur in this many chunks before it may be a compound part (OCR noise).
 MIN_VOCAB_CHUNKS = 2
 
@@ -33,6 +35,7 @@ CREATE INDEX IF NOT EXISTS lex_chunks_report ON lex_chunks(report_id);
 CREATE VIRTUAL TABLE IF NOT EXISTS lex_fts USING fts5(
     terms, tokenize = "unicode61 remove_diacritics 0"
 );
+CREATE VIRTUAL TABLE IF NOT EXISTS lex_terms USING fts5vocab(lex_fts, 'row');
 CREATE TABLE IF NOT EXISTS lex_vocab (word TEXT PRIMARY KEY, chunks INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS lex_chunk_words (
     rowid INTEGER PRIMARY KEY REFERENCES lex_chunks(rowid) ON DELETE CASCADE,
@@ -184,7 +187,7 @@ class LexicalIndex:
             # gives the exact weighted sum; its values are negated (lower is better). The sum
             # and the top k are taken inside SQLite: common terms match most of a large corpus.
             by_weight: dict[float, list[str]] = defaultdict(list)
-            for term, weight in weighted:
+            for term, weight in self._without_common(weighted):
                 by_weight[weight].append(_quote(term))
             if not by_weight:
                 return []
@@ -196,6 +199,23 @@ class LexicalIndex:
                    " ORDER BY score DESC, c.chunk_id LIMIT ?")
             args = [x for weight, terms in by_weight.items() for x in (weight, " OR ".join(terms))]
             return [(cid, score) for cid, score in self._conn.execute(sql, (*args, *params, k))]
+
+    def _without_common(self, weighted: list[tuple[str, float]]) -> list[tuple[str, float]]:
+        """Drop terms in more than half of a large index's chunks (kommun, granskning: every
+        chunk's context line). FTS5 gives them an idf of almost nothing, so they hardly move a
+        score, but matching them makes SQLite score nearly the whole index. At least one of the
+        words the user typed (weight 1) always stays: the rarest."""
+        terms = list({t for t, _ in weighted})
+        total = self._conn.execute("SELECT count(*) FROM lex_chunks").fetchone()[0]
+        if len(terms) < 2 or total < COMMON_TERM_MIN_CHUNKS:
+            return weighted
+        marks = ",".join("?" * len(terms))
+        docs = dict(self._conn.execute(f"SELECT term, doc FROM lex_terms WHERE term IN ({marks})", terms))
+        common = {t for t in terms if docs.get(t, 0) > total / 2}
+        typed = [t for t, w in weighted if w >= 1.0]
+        if typed and set(typed) <= common:
+            common.discard(min(typed, key=lambda t: docs.get(t, 0)))
+        return [(t, w) for t, w in weighted if t not in common]
 
     def query_terms(self, query: str) -> list[tuple[str, float]]:
         """The weighted terms a query is searched with (after decompounding and the thesaurus)."""

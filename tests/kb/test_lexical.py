@@ -157,3 +157,19 @@ def test_corpus_vocabulary_lets_new_compounds_split(index):
     index.upsert("r1", [("r1:a", text, f("")), ("r1:b", "Resurscentrum igen.", f(""))])
     index.upsert("r2", [("r2:a", "Resurscentrumenheten har fått nya lokaler.", f(""))])
     assert "r2:a" in {c for c, _ in index.search("resurscentrum", 5)}
+
+
+def test_terms_in_most_chunks_of_a_large_index_are_not_matched(tmp_path, monkeypatch):
+    """'kommun' stands in every chunk's context line; at scale it would make FTS5 score everything."""
+    import kb.lexical as lexical
+
+    monkeypatch.setattr(lexical, "COMMON_TERM_MIN_CHUNKS", 10)
+    index = lexical.LexicalIndex(tmp_path / "lex.sqlite3")
+    fields = {"kommun": "Ale", "year": 2015, "firm": "KPMG", "section_type": "ovrigt", "doc_type": "granskningsrapport"}
+    rows = [(f"c{i}", f"Ale kommun. Stycke {i} om budget.", fields) for i in range(20)]
+    rows.append(("s", "Ale kommun. Samverkan med Arbetsförmedlingen.", fields))
+    index.upsert("r", rows)
+    assert [c for c, _ in index.search("samverkan kommun", 50)] == ["s"]
+    assert len(index.search("kommun", 50)) == 21  # a query of common words alone still matches
+    monkeypatch.setattr(lexical, "COMMON_TERM_MIN_CHUNKS", 10_000)
+    assert len(index.search("samverkan kommun", 50)) == 21
