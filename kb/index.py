@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 from kb.catalog import Catalog
 from kb.config import Config
@@ -36,7 +37,10 @@ class Index:
                 f"Indexet i {config.data_dir} byggdes med modellen {stored!r}, men {embedder.name!r}"
                 " är vald. Bygg om indexet (kb reindex) eller välj samma modell med KB_MODEL."
             )
-        client = make_client(config.chroma_url, str(config.chroma_path))
+        if config.chroma_url:  # connect on first use, so a server that is down can come back
+            client = partial(make_client, config.chroma_url, str(config.chroma_path))
+        else:
+            client = make_client(None, str(config.chroma_path))
         lexical = LexicalIndex.from_connection(catalog.conn, lock=catalog.lock)
         return cls(config, catalog, VectorStore(client, embedder), embedder, lexical)
 

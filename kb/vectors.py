@@ -86,10 +86,19 @@ class VectorStore:
     """Chunk vectors with the metadata that filters need; knows which model made them."""
 
     def __init__(self, client, embedder: Embedder, *, hnsw_ef_search: int = 100) -> None:
+        """`client` is a Chroma client, or a function making one: a server that is down when
+        the site starts is then first contacted by the first search, and retried by each next one."""
         self.embedder = embedder
-        self.client = client
+        self._client = client if not callable(client) or hasattr(client, "heartbeat") else None
+        self._make_client = None if self._client is not None else client
         self._hnsw_ef_search = hnsw_ef_search
         self._collection = None
+
+    @property
+    def client(self):
+        if self._client is None:
+            self._client = self._make_client()
+        return self._client
 
     @property
     def collection(self):

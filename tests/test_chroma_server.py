@@ -37,3 +37,20 @@ def test_a_server_that_is_down_is_a_clear_error_and_recovery_is_automatic(tmp_pa
         searcher.search("Resurscentrum samverkan", k=3)
     with ChromaServer(tmp_path / "server", port=server.port):
         assert searcher.search("Resurscentrum mål", k=3).hits
+
+
+def test_the_site_starts_while_the_server_is_down_and_answers_once_it_is_up(tmp_path, corpus_copy):
+    from tests.chroma_server import free_port
+    from web import create_app
+
+    port = free_port()
+    config = make_config(tmp_path, chroma_url=f"http://127.0.0.1:{port}")
+    index = Index.open(config)  # nothing listens yet: no error until the store is needed
+    client = create_app({"TESTING": True}, config=config, index=index).test_client()
+    response = client.get("/api/search?q=samverkan")
+    assert response.status_code == 503 and response.get_json()["status"] == 503
+    assert client.get("/healthz").status_code == 503
+    with ChromaServer(tmp_path / "server", port=port):
+        ingest_folder(index, corpus_copy / "orsa-2015-resurscentrum.txt")
+        assert client.get("/api/search?q=samverkan").status_code == 200
+        assert client.get("/healthz").get_json()["status"] == "ok"
