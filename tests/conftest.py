@@ -21,6 +21,12 @@ def shared_dir() -> Path:
     return Path(os.environ.get("KB_SHARED_DIR") or REPO.parent / "shared")
 
 
+def pytest_sessionstart(session) -> None:
+    """In CI the real test material must be there: tests that need it would otherwise skip."""
+    if os.environ.get("CI") and not (shared_dir() / "seeds").is_dir():
+        pytest.exit(f"../shared is missing (looked in {shared_dir()}); CI needs the real test material", 3)
+
+
 @pytest.fixture(scope="session")
 def shared() -> Path:
     path = shared_dir()
