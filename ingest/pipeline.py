@@ -23,6 +23,7 @@ from kb.models import Chunk, Document, Report, ReportMeta
 from kb.search import chunk_metadata
 
 PIPELINE_VERSION = "1"
+_VALID_ID = re.compile(r"[a-z0-9][a-z0-9._-]{0,99}")  # ids are URL path segments: /reports/<id>
 SUFFIXES = {".txt", ".md", ".markdown", ".pdf"}
 #: Office files found in a folder are not skipped silently: each fails, saying to save it as PDF.
 OFFICE_SUFFIXES = {".doc", ".docx", ".odt", ".rtf", ".xls", ".xlsx", ".ppt", ".pptx"}
@@ -137,6 +138,9 @@ class Pipeline:
         sha = hashlib.sha256(data).hexdigest()
         overrides = overrides_for(path)
         source = str(path)
+        if "id" in overrides and not _VALID_ID.fullmatch(str(overrides["id"])):
+            raise IngestError(f"Ogiltigt id {overrides['id']!r} i metadatafilen: använd små bokstäver a–z, "
+                              "siffror, punkt, bindestreck och understreck (högst 100 tecken).")
         report_id = overrides.get("id") or catalog.report_id_for_source(source) or self._free_id(path)
         fingerprint = hashlib.sha256(
             f"{sha}|{PIPELINE_VERSION}|{self.index.embedder.name}|{sorted(overrides.items())}".encode()

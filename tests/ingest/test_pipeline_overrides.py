@@ -170,3 +170,14 @@ def test_commands_have_help(command, tmp_path):
     result = kb(tmp_path / "index", *command, "--help")
     assert result.exit_code == 0 and "Usage" in result.output
     assert "--prune" in result.output or command == ["remove"]
+
+
+@pytest.mark.parametrize("bad_id", ["../etc", "a/b", "<script>", "Stora Bokstäver", ""])
+def test_an_unusable_id_in_the_metadata_file_is_refused(tmp_path, bad_id):
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    (folder / "rapport.txt").write_text("Revisionsrapport\n\nVi rekommenderar att nämnden ser över rutinerna.\n",
+                                        encoding="utf-8")
+    (folder / "reports.toml").write_text(f'[[report]]\nfile = "rapport.txt"\nid = "{bad_id}"\n', encoding="utf-8")
+    result = kb(tmp_path / "index", "ingest", str(folder))
+    assert result.exit_code == 1 and "Ogiltigt id" in result.output and "Traceback" not in result.output
