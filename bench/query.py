@@ -86,7 +86,7 @@ def main(sizes: list[str]) -> None:
 def render(results: dict) -> str:
     rows = []
     labels = {"encode": "query encoding", "vector": "vector search (Chroma HNSW)", "lexical": "lexical search (FTS5)",
-              "fusion": "fusion (weighted: dense, BM25, term coverage)", "hits": "hits (catalog reads, filters, facets)",
+              "fusion": "fusion (weighted)", "hits": "hits (catalog reads, filters, facets)",
               "search": "`Searcher.search` total", "api_new": "`GET /api/search`, new query",
               "api_repeat": "`GET /api/search`, repeated query (cached embedding)",
               "page": "`GET /?q=` page, cached embedding", "render": "page rendering (page − search)"}
