@@ -16,3 +16,10 @@ def test_reopening_with_another_ef_search_updates_the_collection(tmp_path):
     reopened = VectorStore(make_client(None, str(tmp_path)), embedder, hnsw_ef_search=160)
     assert reopened.collection.configuration["hnsw"]["ef_search"] == 160
     assert [cid for cid, _ in reopened.query(np.eye(1, 16, dtype=np.float32)[0], 1)] == ["a"]
+
+
+def test_new_collections_search_with_the_measured_ef(tmp_path):
+    from kb.vectors import HNSW_EF_SEARCH
+
+    store = VectorStore(make_client(None, str(tmp_path / "fresh")), HashingEmbedder(8))
+    assert store.collection.configuration["hnsw"]["ef_search"] == HNSW_EF_SEARCH == 400
