@@ -118,6 +118,18 @@ def chunk_metadata(chunk: Chunk, report: Report) -> dict:
     }
 
 
+def cite(chunk: Chunk, report: Report, rank: int = 1, score: float = 0.0) -> Hit:
+    """A passage with everything needed to cite it: search results, the underlag, exports."""
+    meta = report.meta
+    return Hit(
+        rank=rank, score=round(float(score), 6), chunk_id=chunk.id, report_id=report.id,
+        title=meta.title, kommun=meta.kommun, year=meta.year, firm=meta.firm,
+        section=chunk.section, page=chunk.page, start=chunk.start, end=chunk.end,
+        text=chunk.text, url=passage_url(report.id, chunk.id),
+        section_type=chunk.section_type, doc_type=meta.doc_type,
+    )
+
+
 def rrf(rankings: list[list[str]], k: int = RRF_K) -> list[tuple[str, float]]:
     """Reciprocal rank fusion: reward ids ranked high by any method."""
     scores: Counter[str] = Counter()
@@ -232,17 +244,7 @@ class Searcher:
                 scores.append(score)
         if exclude:
             kept, scores = kept[1:], scores[1:]
-        hits = [self._hit(rank, score, chunk, reports[chunk.report_id])
+        hits = [cite(chunk, reports[chunk.report_id], rank, score)
                 for rank, (chunk, score) in enumerate(zip(kept, scores, strict=True), start=1)]
         return hits, {name: dict(counter.most_common()) for name, counter in facets.items()}
 
-    @staticmethod
-    def _hit(rank: int, score: float, chunk: Chunk, report: Report) -> Hit:
-        meta = report.meta
-        return Hit(
-            rank=rank, score=round(float(score), 6), chunk_id=chunk.id, report_id=report.id,
-            title=meta.title, kommun=meta.kommun, year=meta.year, firm=meta.firm,
-            section=chunk.section, page=chunk.page, start=chunk.start, end=chunk.end,
-            text=chunk.text, url=passage_url(report.id, chunk.id),
-            section_type=chunk.section_type, doc_type=meta.doc_type,
-        )

@@ -9,7 +9,7 @@ from flask import Blueprint, Response, redirect, render_template, request, sessi
 
 from kb.export import to_csv, to_markdown
 from kb.models import Hit
-from kb.search import Searcher
+from kb.search import cite
 from web.pages import error_page
 from web.params import index
 
@@ -41,7 +41,7 @@ def resolve(ids: list[str]) -> list[tuple[str, Hit | None]]:
     resolved = []
     for n, cid in enumerate(ids, start=1):
         chunk, report = chunks.get(cid), reports.get(cid)
-        resolved.append((cid, Searcher._hit(n, 0.0, chunk, report) if chunk and report else None))
+        resolved.append((cid, cite(chunk, report, n) if chunk and report else None))
     return resolved
 
 
