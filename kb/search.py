@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from kb.analysis import phrase_terms
 from kb.errors import BadQuery, NotFound
@@ -17,6 +17,9 @@ MAX_K = 100
 RRF_K = 60
 FACET_FIELDS = ("kommun", "year", "firm", "section_type", "doc_type")
 MODES = ("hybrid", "dense", "lexical")
+#: The filter fields each facet stands for.
+_FACET_FILTERS = {"kommun": ("kommun",), "year": ("year_from", "year_to"), "firm": ("firm",),
+                  "section_type": ("section_type",), "doc_type": ("doc_type",)}
 # Fusion weights, tuned on eval/dev.jsonl and checked on eval/heldout.jsonl (docs/retrieval.md).
 WEIGHT_DENSE = 10.0  # per unit of cosine below the best dense candidate
 WEIGHT_LEXICAL = 0.5  # BM25 relative to the best lexical candidate
@@ -178,8 +181,33 @@ class Searcher:
         timings["fusion"] = time.perf_counter() - t0
         t0 = time.perf_counter()
         hits, facets = self._hits(fused, k, filters)
+        if any(getattr(filters, f) not in (None, ()) for fields in _FACET_FILTERS.values() for f in fields):
+            facets = self._facets_beside_filters(query, vector if mode != "lexical" else None, n, filters,
+                                                 lexical=mode != "dense")
         timings["hits"] = time.perf_counter() - t0
         return SearchResult(query, hits, facets, timings)
+
+    def _facets_beside_filters(self, query: str, vector, n: int, filters: Filters, *,
+                               lexical: bool) -> dict[str, dict[str, int]]:
+        """Counts for every value of a facet as if that facet alone were not filtered, so a
+        user filtering on Mellerud still sees how many passages Ale and Orsa would give."""
+        pool = [c for c, _ in self.index.vectors.query(vector, n)] if vector is not None else []
+        if lexical:
+            pool += [c for c, _ in self.index.lexical.search(query, n)]
+        chunks = self.index.catalog.chunks_by_id(list(dict.fromkeys(pool)))
+        reports = {rid: self.index.catalog.report(rid) for rid in {c.report_id for c in chunks.values()}}
+        facets: dict[str, dict[str, int]] = {}
+        for name in FACET_FIELDS:
+            relaxed = replace(filters, **{f: (None if f.startswith("year") else ()) for f in _FACET_FILTERS[name]})
+            counter: Counter[str] = Counter()
+            for chunk in chunks.values():
+                report = reports.get(chunk.report_id)
+                if report is not None and relaxed.matches(chunk, report):
+                    value = chunk_metadata(chunk, report)[name]
+                    if value not in ("", 0):
+                        counter[str(value)] += 1
+            facets[name] = dict(counter.most_common())
+        return facets
 
     def _fuse(self, query: str, dense: list[tuple[str, float]],
               lexical: list[tuple[str, float]]) -> list[tuple[str, float]]:

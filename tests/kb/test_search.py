@@ -79,3 +79,12 @@ def test_rrf_rewards_agreement():
     fused = dict(rrf([["a", "b", "c"], ["b", "a", "d"]]))
     assert fused["a"] == fused["b"] > fused["c"] > 0
     assert fused["d"] == fused["c"]
+
+
+def test_facets_beside_an_active_filter_count_the_other_values(searcher):
+    """Filtering on one kommun still shows what the others would give; other facets follow the filter."""
+    result = searcher.search("samverkan arbetsmarknad", k=10, filters=Filters(kommun=("Mellerud",)))
+    assert {h.kommun for h in result.hits} == {"Mellerud"}
+    kommuner = result.facets["kommun"]
+    assert kommuner.get("Mellerud", 0) > 0 and len(kommuner) >= 3
+    assert set(result.facets["firm"]) == {"PwC"}  # Mellerud's firm only: the kommun filter still applies
