@@ -111,6 +111,13 @@ class Report:
     chunk_count: int = 0
     aliases: tuple[str, ...] = ()  # other file names with the same content
 
+    def to_dict(self) -> dict:
+        """The report's identity and metadata as JSON, shared by the API and `kb reports`."""
+        meta = self.meta
+        return {"id": self.id, "title": meta.title, "kommun": meta.kommun, "year": meta.year,
+                "date": meta.date, "firm": meta.firm, "doc_type": meta.doc_type,
+                "audited_body": meta.audited_body, "chunks": self.chunk_count, "format": self.format}
+
 
 @dataclass(frozen=True)
 class Hit:

@@ -219,11 +219,7 @@ def reports(config: Config, as_json: bool) -> None:
 
 
 def _report_dict(report) -> dict:
-    meta = report.meta
-    return {"id": report.id, "title": meta.title, "kommun": meta.kommun, "year": meta.year,
-            "date": meta.date, "firm": meta.firm, "doc_type": meta.doc_type,
-            "audited_body": meta.audited_body, "chunks": report.chunk_count,
-            "source": report.source, "aliases": list(report.aliases), "format": report.format}
+    return {**report.to_dict(), "source": report.source, "aliases": list(report.aliases)}
 
 
 @cli.command()

@@ -75,10 +75,7 @@ def healthz():
 
 
 def _report(r) -> dict:
-    m = r.meta
-    return {"id": r.id, "title": m.title, "kommun": m.kommun, "year": m.year, "date": m.date,
-            "firm": m.firm, "doc_type": m.doc_type, "audited_body": m.audited_body,
-            "chunks": r.chunk_count, "format": r.format, "url": f"/reports/{r.id}"}
+    return {**r.to_dict(), "url": f"/reports/{r.id}"}
 
 
 @api.get("/api/similar/<chunk_id>")

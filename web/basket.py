@@ -10,7 +10,7 @@ from flask import Blueprint, Response, redirect, render_template, request, sessi
 from kb.export import to_csv, to_markdown
 from kb.models import Hit
 from kb.search import cite
-from web.pages import error_page
+from web.errors import error_page
 from web.params import index
 
 basket = Blueprint("basket", __name__)

@@ -7,6 +7,8 @@ import secrets
 
 from flask import Flask, request, session
 
+from web.errors import error_page
+
 FIELD = "csrf_token"
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
@@ -30,8 +32,6 @@ def install_csrf(app: Flask) -> None:
         expected = session.get(FIELD, "")
         given = request.form.get(FIELD, "")
         if not expected or not hmac.compare_digest(expected.encode(), given.encode()):
-            from web.pages import error_page  # pages imports nothing from here; lazy to keep csrf leaf-level
-
             return error_page(400, "Formuläret har gått ut eller kom från en annan sida. Ladda om sidan "
                                    "och försök igen.")
         return None

@@ -9,20 +9,16 @@ from flask import Blueprint, render_template, request, send_file
 from kb.errors import BadQuery, NotFound, StoreUnavailable
 from kb.highlight import excerpt
 from kb.search import Filters
+from web.errors import UNAVAILABLE, error_page
 from web.params import index, parse_search_args, searcher
 from web.render import render_passage
 from web.results import SECTION_TYPE_LABELS, facet_groups, group_by_report, label_for, year_options
 
 pages = Blueprint("pages", __name__)
 
-UNAVAILABLE = "Sökindexet är inte tillgängligt just nu. Försök igen om en stund."
 REPORT_COLUMNS = {"kommun": "Kommun", "year": "År", "firm": "Revisionsbyrå", "title": "Titel",
                   "doc_type": "Dokumenttyp", "audited_body": "Granskad", "chunks": "Stycken",
                   "findings": "Iakttagna frågor och rekommendationer"}
-
-
-def error_page(status: int, message: str):
-    return render_template("error.html", status=status, message=message), status
 
 
 @pages.app_template_filter("section_type_label")

@@ -19,7 +19,7 @@ from werkzeug.datastructures import FileStorage
 from werkzeug.utils import secure_filename
 
 from ingest.pipeline import SUFFIXES
-from web.pages import error_page
+from web.errors import error_page, json_error
 from web.params import index
 
 admin = Blueprint("admin", __name__)
@@ -160,12 +160,6 @@ def job_page(job_id: str):
     return render_template("job.html", job=job, label=STATUS_LABELS.get(job.status, job.status))
 
 
-def _json_error(status: int, message: str):
-    response = jsonify({"error": message, "status": status})
-    response.status_code = status
-    return response
-
-
 def _job_json(job: Job) -> dict:
     return {**asdict(job), "done": job.done, "url": f"/api/admin/jobs/{job.id}",
             "report_url": f"/reports/{job.report_id}" if job.report_id and job.done else None}
@@ -177,12 +171,12 @@ def api_upload():
     auth = request.headers.get("Authorization", "")
     job, status, message = _accept(auth.removeprefix("Bearer ").strip() if auth.startswith("Bearer ") else "")
     if job is None:
-        return _json_error(status, message)
+        return json_error(status, message)
     return jsonify(_job_json(job)), 202
 
 
 @admin.get("/api/admin/jobs/<job_id>")
 def api_job(job_id: str):
     if (job := _job(job_id)) is None:
-        return _json_error(404, JOB_GONE)
+        return json_error(404, JOB_GONE)
     return jsonify(_job_json(job))

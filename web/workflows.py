@@ -13,7 +13,7 @@ from kb.findings import finding_dicts
 from kb.highlight import excerpt, fold
 from kb.models import Hit, Report
 from kb.search import MAX_K, Filters
-from web.pages import UNAVAILABLE, error_page
+from web.errors import UNAVAILABLE, error_page
 from web.params import index, searcher
 
 workflows = Blueprint("workflows", __name__)
