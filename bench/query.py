@@ -4,7 +4,8 @@ For every query of eval/dev.jsonl and eval/heldout.jsonl, in one process per siz
   1. `Searcher.search` with the query's embedding not cached: `SearchResult.timings`;
   2. `GET /api/search?q=` through the Flask test client, embedding not cached ("new query");
   3. the same request again (embedding cached: "repeated query");
-  4. `GET /?q=` (embedding cached): the page; rendering = page time minus the search's own time.
+  4. `GET /?q=` (embedding cached): the page; rendering = page time minus the search's own time;
+  5. the lexical search once more, answered by FTS5 instead of the BM25 matrix (same ranking).
 Writes the "query" section of docs/benchmarks.md.
 
     python -m bench.query                 # corpus, 10000, 100000
@@ -45,8 +46,9 @@ def measure(size: str, rounds: int = 1) -> dict:
     searcher = app.extensions["kb.searcher"]
     client = app.test_client()
     samples: dict[str, list[float]] = {k: [] for k in (*PARTS, "search", "api_new", "api_repeat", "page",
-                                                     "render")}
+                                                     "render", "lexical_fts")}
     qs = queries()
+    index.lexical.ensure_matrix()  # as `kb ingest` leaves it
     searcher.search(qs[0])  # first-query costs (lazy collection open) belong to cold start
     for _ in range(rounds):
         for q in qs:
@@ -62,6 +64,11 @@ def measure(size: str, rounds: int = 1) -> dict:
             page = _get(client, f"/?q={quote(q)}")
             samples["page"].append(page)
             samples["render"].append(max(0.0, page - core))
+            index.lexical.use_matrix = False  # the same lexical search answered by FTS5, for comparison
+            t0 = time.perf_counter()
+            index.lexical.search(q, searcher.candidates)
+            samples["lexical_fts"].append((time.perf_counter() - t0) * 1000)
+            index.lexical.use_matrix = True
     return {"chunks": index.catalog.counts()[1], "samples": samples}
 
 
@@ -85,7 +92,8 @@ def main(sizes: list[str]) -> None:
 
 def render(results: dict) -> str:
     rows = []
-    labels = {"encode": "query encoding", "vector": "vector search (Chroma HNSW)", "lexical": "lexical search (FTS5)",
+    labels = {"encode": "query encoding", "vector": "vector search (Chroma HNSW)",
+              "lexical": "lexical search (BM25 matrix)", "lexical_fts": "lexical search by FTS5 instead (same ranking)",
               "fusion": "fusion (weighted)", "hits": "hits (catalog reads, filters, facets)",
               "search": "`Searcher.search` total", "api_new": "`GET /api/search`, new query",
               "api_repeat": "`GET /api/search`, repeated query (cached embedding)",

@@ -113,6 +113,7 @@ class Pipeline:
             summary.outcomes.append(outcome)
             if on_file:
                 on_file(outcome)
+        self.index.lexical.ensure_matrix()
         return summary
 
     def ingest_file(self, path: Path) -> FileOutcome:

@@ -169,11 +169,20 @@ class Catalog:
         return [_report(row) for row in rows]
 
     def report(self, report_id: str) -> Report | None:
-        rows = self._query(
-            f"SELECT {_REPORT_COLUMNS}, (SELECT count(*) FROM chunks c WHERE c.report_id = r.id)"
-            " AS n FROM reports r WHERE id = ?", (report_id,)
-        )
-        return _report(rows[0]) if rows else None
+        return self.reports_by_id([report_id]).get(report_id)
+
+    def reports_by_id(self, ids: Iterable[str]) -> dict[str, Report]:
+        """Several reports in one query (search results name dozens), unknown ids left out."""
+        ids = list(dict.fromkeys(ids))
+        found: dict[str, Report] = {}
+        for i in range(0, len(ids), 500):
+            part = ids[i : i + 500]
+            marks = ",".join("?" * len(part))
+            rows = self._query(
+                f"SELECT {_REPORT_COLUMNS}, (SELECT count(*) FROM chunks c WHERE c.report_id = r.id)"
+                f" AS n FROM reports r WHERE id IN ({marks})", part)
+            found.update((row["id"], _report(row)) for row in rows)
+        return found
 
     def report_text(self, report_id: str) -> tuple[str, tuple[Page, ...], tuple[str, ...]]:
         rows = self._query("SELECT text, pages, warnings FROM reports WHERE id = ?", (report_id,))

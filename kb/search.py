@@ -195,7 +195,7 @@ class Searcher:
         if lexical:
             pool += [c for c, _ in self.index.lexical.search(query, n)]
         chunks = self.index.catalog.chunks_by_id(list(dict.fromkeys(pool)))
-        reports = {rid: self.index.catalog.report(rid) for rid in {c.report_id for c in chunks.values()}}
+        reports = self.index.catalog.reports_by_id(c.report_id for c in chunks.values())
         facets: dict[str, dict[str, int]] = {}
         for name in FACET_FIELDS:
             relaxed = replace(filters, **{f: (None if f.startswith("year") else ()) for f in _FACET_FILTERS[name]})
@@ -251,7 +251,7 @@ class Searcher:
     def _hits(self, fused: list[tuple[str, float]], k: int, filters: Filters,
               exclude: Chunk | None = None) -> tuple[list[Hit], dict]:
         chunks = self.index.catalog.chunks_by_id([cid for cid, _ in fused])
-        reports: dict[str, Report | None] = {}
+        reports = self.index.catalog.reports_by_id(c.report_id for c in chunks.values())
         kept: list[Chunk] = [exclude] if exclude else []
         scores: list[float] = [0.0] if exclude else []
         facets: dict[str, Counter] = {name: Counter() for name in FACET_FIELDS}
@@ -259,9 +259,7 @@ class Searcher:
             chunk = chunks.get(cid)
             if chunk is None or _overlaps(chunk, kept):
                 continue  # a vector the catalog no longer holds, or the same passage twice
-            if chunk.report_id not in reports:
-                reports[chunk.report_id] = self.index.catalog.report(chunk.report_id)
-            report = reports[chunk.report_id]
+            report = reports.get(chunk.report_id)
             if report is None or not filters.matches(chunk, report):
                 continue
             for name, value in chunk_metadata(chunk, report).items():

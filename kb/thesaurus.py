@@ -57,6 +57,26 @@ def load(path: Path = THESAURUS_PATH) -> tuple[Entry, ...]:
     return tuple(parse(path.read_text(encoding="utf-8").splitlines()))
 
 
+@lru_cache(maxsize=8)
+def _by_first_word(rules: tuple[Entry, ...]) -> dict[str, tuple[int, ...]]:
+    """Rule positions by the first word of each of their match phrases: a query meets a handful."""
+    index: dict[str, list[int]] = {}
+    for n, entry in enumerate(rules):
+        for phrase in entry.match:
+            positions = index.setdefault(phrase[0], [])
+            if not positions or positions[-1] != n:
+                positions.append(n)
+    return {word: tuple(ns) for word, ns in index.items()}
+
+
+def _matching(words: Sequence[str], entries: Sequence[Entry] | None) -> list[Entry]:
+    """The rules, in file order, with a match phrase among the query words."""
+    rules = load() if entries is None else tuple(entries)
+    index = _by_first_word(rules)
+    candidates = sorted({n for w in set(words) for n in index.get(w, ())})
+    return [rules[n] for n in candidates if any(_contains(words, p) for p in rules[n].match)]
+
+
 def _contains(words: Sequence[str], phrase: tuple[str, ...]) -> bool:
     """Whether `phrase` occurs as consecutive words of the query."""
     n = len(phrase)
@@ -67,11 +87,8 @@ def expand(
     words: Sequence[str], entries: Sequence[Entry] | None = None
 ) -> list[tuple[str, float]]:
     """(term, weight) pairs that the query words' synonyms and abbreviations add."""
-    rules = load() if entries is None else entries
     out: dict[str, float] = {}
-    for entry in rules:
-        if not any(_contains(words, p) for p in entry.match):
-            continue
+    for entry in _matching(words, entries):
         for phrase in entry.add:
             if _contains(words, phrase):
                 continue
@@ -83,13 +100,11 @@ def expand(
 
 def expansion_text(words: Sequence[str], entries: Sequence[Entry] | None = None) -> list[str]:
     """The expansions as written ("Arbetsförmedlingen" for "AF"), to add to the query the model embeds."""
-    rules = load() if entries is None else entries
     found: dict[str, None] = {}
-    for entry in rules:
-        if any(_contains(words, p) for p in entry.match):
-            for phrase, text in zip(entry.add, entry.add_text, strict=True):
-                if not _contains(words, phrase):
-                    found.setdefault(text, None)
+    for entry in _matching(words, entries):
+        for phrase, text in zip(entry.add, entry.add_text, strict=True):
+            if not _contains(words, phrase):
+                found.setdefault(text, None)
     return list(found)
 
 

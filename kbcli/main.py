@@ -82,6 +82,8 @@ def _prune(index, folders: list[Path]) -> int:
     for report in gone:
         remove_report(index, report.id)
         click.echo(f"BORT {report.id}: filen {report.source} finns inte längre", err=True)
+    if gone:
+        index.lexical.ensure_matrix()
     return len(gone)
 
 
@@ -102,6 +104,7 @@ def remove(config: Config, report_ids: tuple[str, ...]) -> None:
             failed = True
             continue
         click.echo(f"Borttagen: {report.id} ({report.meta.title}, {report.chunk_count} avsnitt)")
+    index.lexical.ensure_matrix()
     if failed:
         sys.exit(1)
 

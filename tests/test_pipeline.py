@@ -101,6 +101,7 @@ def test_index_stays_consistent_and_a_rerun_changes_nothing(everything, shared):
     data_dir, _ = everything
     index = assert_consistent(data_dir)
     before = index.catalog.chunk_ids()
+    assert index.lexical._current_matrix() is not None  # `kb ingest` leaves a BM25 matrix of what it wrote
     index.close()
     again = kb(data_dir, "ingest", str(shared / "data" / "real"), str(shared / "data" / "pdf-edge-cases"))
     assert "added=0 updated=0" in again.output and "failed=3" in again.output

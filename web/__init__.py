@@ -42,6 +42,7 @@ def create_app(test_config: dict | None = None, *, config: Config | None = None,
     if test_config:
         app.config.update(test_config)
     index = index or Index.open(config)
+    index.lexical.build_in_background = True  # uploads and other processes' ingests make it stale
     app.extensions["kb.index"] = index
     app.extensions["kb.searcher"] = Searcher(index)
     app.extensions["kb.config"] = config

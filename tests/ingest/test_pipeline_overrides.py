@@ -99,6 +99,8 @@ def test_remove_deletes_catalog_lexical_and_vectors(folder, tmp_path):
     index = assert_consistent(data_dir)
     assert [r.id for r in index.catalog.reports()] == ["ale"] and index.catalog.findings() == [
         f for f in index.catalog.findings() if f[1].id == "ale"]
+    assert index.lexical._current_matrix() is not None  # rebuilt without Orsa, not left stale
+    assert index.lexical.search("Orsa", 5) == []
     index.close()
     missing = kb(data_dir, "remove", "finns-inte")
     assert missing.exit_code == 1 and "'finns-inte' finns inte i indexet" in missing.output
@@ -115,7 +117,9 @@ def test_prune_removes_reports_whose_file_is_gone(folder, tmp_path, shared):
     result = kb(data_dir, "ingest", "--prune", str(folder))
     assert "BORT latex" in result.output and "removed=1" in result.output
     assert list(reports(data_dir)) == ["orsa"] and not originals[0].exists()
-    assert_consistent(data_dir).close()
+    index = assert_consistent(data_dir)
+    assert index.lexical._current_matrix() is not None
+    index.close()
 
 
 @pytest.fixture(scope="module")
