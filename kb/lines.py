@@ -69,7 +69,7 @@ def pieces(text: str) -> list[str]:
 
 
 def to_blob(vectors: np.ndarray) -> bytes:
-    """A chunk's piece vectors (rows) as float16 bytes: half the space, same ranking."""
+    """A chunk's piece vectors (rows) as float16 bytes, half the space of float32."""
     return np.ascontiguousarray(vectors, dtype=np.float16).tobytes()
 
 
