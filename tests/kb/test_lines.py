@@ -132,3 +132,20 @@ def test_real_model_finds_the_piece_a_query_paraphrases(corpus_index):
             checked += 1
             break
     assert checked >= 3
+
+
+def test_an_index_from_before_line_vectors_is_re_embedded_by_the_next_ingest(fake_index, corpus_copy, monkeypatch):
+    """The pipeline version is in every report's fingerprint: an index written by the previous
+    version (no line vectors) is re-ingested as "updated" and gains them."""
+    import ingest.pipeline as pipeline
+
+    with monkeypatch.context() as old:
+        old.setattr(pipeline, "PIPELINE_VERSION", "1")
+        old.setattr(pipeline.Pipeline, "_embed_lines", lambda self, chunks: {})
+        first = ingest_folder(fake_index, corpus_copy)
+    assert {o.status for o in first.outcomes} == {"added"} and _line_rows(fake_index) == {}
+    again = ingest_folder(fake_index, corpus_copy)
+    assert {o.status for o in again.outcomes} == {"updated"}
+    rows = _line_rows(fake_index)
+    assert rows and set(rows) <= fake_index.catalog.chunk_ids()
+    assert {o.status for o in ingest_folder(fake_index, corpus_copy).outcomes} == {"unchanged"}
