@@ -19,10 +19,11 @@ from ingest.overrides import is_metadata_file, overrides_for
 from kb.chunking import chunk_document
 from kb.errors import IngestError, KbError
 from kb.index import Index
+from kb.lines import pieces, to_blob
 from kb.models import Chunk, Document, Report, ReportMeta
 from kb.search import chunk_metadata
 
-PIPELINE_VERSION = "1"
+PIPELINE_VERSION = "2"  # 2: line vectors (kb/lines.py)
 _VALID_ID = re.compile(r"[a-z0-9][a-z0-9._-]{0,99}")  # ids are URL path segments: /reports/<id>
 SUFFIXES = {".txt", ".md", ".markdown", ".pdf"}
 #: Office files found in a folder are not skipped silently: each fails, saying to save it as PDF.
@@ -167,6 +168,7 @@ class Pipeline:
         report = Report(id=report_id, meta=meta, source=source, sha256=sha, format=document.format,
                         chunk_count=len(chunks), aliases=aliases)
         vectors = self._embed([contextual_text(c, meta) for c in chunks])
+        line_vectors = self._embed_lines(chunks)
 
         if document.format == "pdf":
             self._keep_original(data, sha)
@@ -176,6 +178,7 @@ class Pipeline:
         with catalog.transaction() as db:
             catalog.replace_report(db, report, document.text, document.pages, document.warnings,
                                    fingerprint, chunks, findings)
+            catalog.put_line_vectors(db, line_vectors)
             self.index.lexical.upsert_in_transaction(report_id, [
                 (c.id, contextual_text(c, meta), chunk_metadata(c, report)) for c in chunks])
         self.index.vectors.delete(old_ids - {c.id for c in chunks})
@@ -218,7 +221,18 @@ class Pipeline:
         findings = extract_findings(document.text, sections, report_id)
         return meta, sections, findings
 
-    def _embed(self, texts: list[str]):
+    def _embed_lines(self, chunks: list[Chunk]) -> dict[str, bytes]:
+        """Each chunk's pieces (kb/lines.py) embedded in one pass, as float16 blobs by chunk id."""
+        owned = [(chunk.id, piece) for chunk in chunks for piece in pieces(chunk.text)]
+        if not owned:
+            return {}
+        vectors = self._embed([piece for _, piece in owned], report_progress=False)
+        rows: dict[str, list[int]] = {}
+        for i, (chunk_id, _) in enumerate(owned):
+            rows.setdefault(chunk_id, []).append(i)
+        return {chunk_id: to_blob(vectors[i]) for chunk_id, i in rows.items()}
+
+    def _embed(self, texts: list[str], *, report_progress: bool = True):
         """Embed in groups of similar length (little padding for the model), in the input order."""
         import numpy as np
 
@@ -230,5 +244,6 @@ class Pipeline:
             if vectors is None:
                 vectors = np.empty((len(texts), part.shape[1]), dtype=np.float32)
             vectors[group] = part
-            self.progress(len(group))
+            if report_progress:
+                self.progress(len(group))
         return vectors

@@ -37,6 +37,11 @@ CREATE TABLE IF NOT EXISTS chunks (
     page INTEGER, text TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS chunks_report ON chunks(report_id, ord);
+-- Each chunk's piece vectors (kb/lines.py), float16 rows in one blob; gone with the chunk.
+CREATE TABLE IF NOT EXISTS line_vectors (
+    chunk_id TEXT PRIMARY KEY REFERENCES chunks(id) ON DELETE CASCADE,
+    vectors BLOB NOT NULL
+);
 CREATE TABLE IF NOT EXISTS findings (
     report_id TEXT NOT NULL REFERENCES reports(id) ON DELETE CASCADE,
     ord INTEGER NOT NULL, kind TEXT NOT NULL, text TEXT NOT NULL, answer TEXT,
@@ -133,6 +138,11 @@ class Catalog:
              for i, f in enumerate(findings)],
         )
 
+    def put_line_vectors(self, db: sqlite3.Connection, blobs: dict[str, bytes]) -> None:
+        """Store chunks' line vectors; call inside the transaction that writes the chunks."""
+        db.executemany("INSERT OR REPLACE INTO line_vectors (chunk_id, vectors) VALUES (?, ?)",
+                       list(blobs.items()))
+
     def add_alias(self, db: sqlite3.Connection, report_id: str, source: str) -> None:
         """Record another file name under which the same report's content was found."""
         row = db.execute("SELECT source, aliases FROM reports WHERE id = ?", (report_id,)).fetchone()
@@ -202,6 +212,15 @@ class Catalog:
             for row in self._query(f"SELECT * FROM chunks WHERE id IN ({marks})", part):
                 found[row["id"]] = _chunk(row)
         return found
+
+    def line_vectors(self, ids: list[str]) -> dict[str, bytes]:
+        """The stored line-vector blobs of some chunks, in one query; chunks without any
+        (an index built before line vectors existed) are simply absent."""
+        if not ids:
+            return {}
+        marks = ",".join("?" * len(ids))
+        rows = self._query(f"SELECT chunk_id, vectors FROM line_vectors WHERE chunk_id IN ({marks})", ids)
+        return {row[0]: row[1] for row in rows}
 
     def chunk_spans(self, report_id: str) -> list[tuple[int, int, str]]:
         """(start, end, id) of a report's chunks in text order, without their text."""

@@ -6,9 +6,12 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field, replace
 
+import numpy as np
+
 from kb.analysis import phrase_terms
 from kb.errors import BadQuery, NotFound
 from kb.index import Index
+from kb.lines import best_similarity
 from kb.models import Chunk, Hit, Report
 from kb.thesaurus import expansion_text
 
@@ -24,6 +27,8 @@ _FACET_FILTERS = {"kommun": ("kommun",), "year": ("year_from", "year_to"), "firm
 WEIGHT_DENSE = 10.0  # per unit of cosine below the best dense candidate
 WEIGHT_LEXICAL = 0.5  # BM25 relative to the best lexical candidate
 WEIGHT_COVERAGE = 2.0  # share of the query's (weighted) terms the passage contains
+WEIGHT_LINES = 20.0  # per unit of best-piece cosine below the best candidate's (kb/lines.py)
+LINE_CANDIDATES = 40  # how many of the best-scored candidates the line vectors rerank
 
 
 def dense_query(query: str) -> str:
@@ -177,7 +182,7 @@ class Searcher:
             lexical = self.index.lexical.search(query, n, filters.lexical_filters())
             timings["lexical"] = time.perf_counter() - t0
         t0 = time.perf_counter()
-        fused = self._fuse(query, dense, lexical) if mode == "hybrid" else dense or lexical
+        fused = self._fuse(query, dense, lexical, vector) if mode == "hybrid" else dense or lexical
         timings["fusion"] = time.perf_counter() - t0
         t0 = time.perf_counter()
         hits, facets = self._hits(fused, k, filters)
@@ -210,8 +215,9 @@ class Searcher:
         return facets
 
     def _fuse(self, query: str, dense: list[tuple[str, float]],
-              lexical: list[tuple[str, float]]) -> list[tuple[str, float]]:
-        """Score the union of both candidate lists by a weighted sum of three measured signals."""
+              lexical: list[tuple[str, float]], vector: np.ndarray | None = None) -> list[tuple[str, float]]:
+        """Score the union of both candidate lists by a weighted sum of three measured signals,
+        then rerank the best of them with their line vectors (`_add_lines`)."""
         candidates = list(dict.fromkeys([c for c, _ in dense] + [c for c, _ in lexical]))
         if not candidates:
             return []
@@ -231,7 +237,21 @@ class Searcher:
                      + WEIGHT_COVERAGE * coverage)
             scored.append((cid, score))
         scored.sort(key=lambda item: -item[1])
-        return scored
+        return self._add_lines(scored, vector) if vector is not None else scored
+
+    def _add_lines(self, scored: list[tuple[str, float]], vector: np.ndarray) -> list[tuple[str, float]]:
+        """Add the line-vector signal to the best LINE_CANDIDATES: WEIGHT_LINES times how far a
+        passage's best piece falls below the best piece of any of them. Passages without line
+        vectors (an index built before them) and those further down get the lowest such
+        value, so an index without any ranks exactly as without this step."""
+        head = [cid for cid, _ in scored[:LINE_CANDIDATES]]
+        best = best_similarity(vector, self.index.catalog.line_vectors(head))
+        if not best:
+            return scored
+        top, floor = max(best.values()), min(best.values())
+        rescored = [(cid, score + WEIGHT_LINES * (best.get(cid, floor) - top)) for cid, score in scored]
+        rescored.sort(key=lambda item: -item[1])
+        return rescored
 
     def similar(self, chunk_id: str, k: int = 10, filters: Filters | None = None) -> SearchResult:
         """Passages like a given one ("liknande avsnitt"), the passage itself left out."""
