@@ -8,7 +8,10 @@ What is real and what is not:
   different reports joined), so their text, and the lexical index, is real Swedish report text;
   their vector is the length-weighted mean of the window's real sentence embeddings plus a small
   Gaussian perturbation (sigma 0.01 per dimension), normalised: a stand-in for the model's vector
-  of that text, not the model's output.
+  of that text, not the model's output;
+- line vectors (kb/lines.py): the real chunks' pieces are embedded by the model through `Pipeline`;
+  a window's pieces (whole sentences, at most 160 characters) get the normalised mean of the real
+  vectors of the sentences they hold (the window's vector if a piece holds none whole).
 
     python -m bench.scale_corpus corpus 10000 100000     # builds under $BENCH_WORK (default /tmp/kb-bench)
 """
@@ -25,6 +28,8 @@ import time
 from pathlib import Path
 
 import numpy as np
+
+from kb import lines
 
 WORK = Path(os.environ.get("BENCH_WORK", "/tmp/kb-bench"))
 CHUNKS_PER_REPORT = 100
@@ -124,7 +129,19 @@ def synthetic_chunks(docs: list[list[str]], vectors: dict[str, np.ndarray], n: i
         weights = np.array([len(s) for s in parts], dtype=np.float32)
         vector = (np.stack([vectors[s] for s in parts]) * weights[:, None]).sum(0) / weights.sum()
         vector = vector + noise.normal(0, 0.01, vector.shape).astype(np.float32)
-        yield " ".join(parts), (vector / np.linalg.norm(vector)).astype(np.float32)
+        vector = (vector / np.linalg.norm(vector)).astype(np.float32)
+        text = " ".join(parts)
+        yield text, vector, np.stack([_piece_vector(piece, parts, vectors, vector) for piece in lines.pieces(text)]
+                                     or [vector])
+
+
+def _piece_vector(piece: str, sentences: list[str], vectors: dict[str, np.ndarray], fallback: np.ndarray):
+    """The normalised mean of the real vectors of the sentences a piece holds whole."""
+    held = [vectors[s] for s in sentences if s in piece]
+    if not held:
+        return fallback
+    mean = np.mean(held, axis=0)
+    return (mean / np.linalg.norm(mean)).astype(np.float32)
 
 
 def build(size: str, embedder) -> Path:
@@ -145,12 +162,13 @@ def build(size: str, embedder) -> Path:
     real = index.catalog.counts()[1]
     wanted = real if size == "corpus" else int(size)
     log(f"{size}: {real} real chunks in; adding {wanted - real} windows of real sentences ...")
-    batch: list[tuple[str, np.ndarray]] = []
+    batch: list[tuple[str, np.ndarray, np.ndarray]] = []
     for number, item in enumerate(synthetic_chunks(docs, sentence_vectors, wanted - real)):
         batch.append(item)
         if len(batch) == CHUNKS_PER_REPORT or number == wanted - real - 1:
             _add_report(index, number // CHUNKS_PER_REPORT, batch)
             batch = []
+    index.lexical.ensure_matrix()  # as `kb ingest` leaves an index
     log(f"{size}: built in {time.perf_counter() - t0:.0f} s")
     index.close()
     (data_dir / "complete").write_text("ok")
@@ -162,7 +180,7 @@ _KOMMUNER = ("Ale", "Mellerud", "Ödeshög", "Orsa", "Strömsund", "Kungsbacka",
 _FIRMS = ("PwC", "KPMG", "EY", "Deloitte", None)
 
 
-def _add_report(index, number: int, items: list[tuple[str, np.ndarray]]) -> None:
+def _add_report(index, number: int, items: list[tuple[str, np.ndarray, np.ndarray]]) -> None:
     """One synthetic report holding `items` as its chunks, written as the pipeline writes."""
     from ingest.pipeline import contextual_text
     from kb.chunking import chunk_id
@@ -174,7 +192,7 @@ def _add_report(index, number: int, items: list[tuple[str, np.ndarray]]) -> None
     meta = ReportMeta(title=f"Granskning {number} (syntetisk, av verkliga meningar)",
                       kommun=rng.choice(_KOMMUNER), year=rng.randint(2010, 2025), firm=rng.choice(_FIRMS))
     text, chunks, pos = "", [], 0
-    for body, _ in items:
+    for body, _, _ in items:
         start = pos
         text += body + "\n\n"
         pos = len(text)
@@ -183,10 +201,12 @@ def _add_report(index, number: int, items: list[tuple[str, np.ndarray]]) -> None
                             start + len(body), "Iakttagelser", ("Iakttagelser",), section_type, None))
     sha = hashlib.sha256(text.encode()).hexdigest()
     report = Report(report_id, meta, f"synthetic:{number}", sha, "txt", len(chunks))
-    index.vectors.upsert([c.id for c in chunks], np.stack([v for _, v in items]),
+    index.vectors.upsert([c.id for c in chunks], np.stack([v for _, v, _ in items]),
                          [chunk_metadata(c, report) for c in chunks])
     with index.catalog.transaction() as db:
         index.catalog.replace_report(db, report, text, (), (), sha, chunks, [])
+        index.catalog.put_line_vectors(db, {c.id: lines.to_blob(piece_vectors)
+                                            for c, (_, _, piece_vectors) in zip(chunks, items, strict=True)})
         index.lexical.upsert_in_transaction(report_id, [
             (c.id, contextual_text(c, meta), chunk_metadata(c, report)) for c in chunks])
 
