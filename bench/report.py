@@ -9,8 +9,9 @@ import statistics
 from pathlib import Path
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "benchmarks.md"
-SECTIONS = ("ingest", "query", "model", "hnsw", "memory", "coldstart", "load")
+SECTIONS = ("ingest", "query", "model", "batch", "hnsw", "memory", "coldstart", "load")
 TITLES = {"ingest": "Ingest", "query": "Query latency", "model": "Model execution",
+          "batch": "Passage batch size",
           "hnsw": "Vector index accuracy", "memory": "Memory", "coldstart": "Cold start", "load": "Load"}
 HEADER = """# Benchmarks
 

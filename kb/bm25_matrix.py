@@ -170,15 +170,9 @@ def build(conn: sqlite3.Connection, index_id: str, generation: int) -> Bm25Matri
         keys, counts = np.unique((np.asarray(ids, np.int64) << 32) | (np.asarray(rows, np.int64) - first),
                                  return_counts=True)
         parts.append(((keys >> 32).astype(np.int32), (keys & 0xFFFFFFFF).astype(np.int32) + first,
-                      counts.astype(np.int32)))
-    n_docs, n_terms = len(rowids), len(vocab)
-    cols, rows, freq = (np.concatenate([p[i] for p in parts]) if parts else np.zeros(0, np.int32) for i in range(3))
-    parts.clear()
-    order = np.argsort(cols, kind="stable")  # by term, then by chunk (batches come in chunk order)
-    cols, rows, freq = cols[order], rows[order], freq[order]
-    del order
-    doc_freq = np.bincount(cols, minlength=n_terms).astype(np.int32)
-    del cols
+                      counts.astype(np.uint16)))  # a term at most a few hundred times in a chunk
+    n_docs = len(rowids)
+    rows, data, doc_freq = _by_column(parts, len(vocab))
     lengths = np.asarray(doc_len, dtype=np.float64)
     avg_len = lengths.sum() / n_docs if n_docs else 1.0
     idf = np.log((n_docs - doc_freq + 0.5) / (doc_freq + 0.5))
@@ -188,15 +182,13 @@ def build(conn: sqlite3.Connection, index_id: str, generation: int) -> Bm25Matri
     denom *= B / avg_len
     denom += 1 - B
     denom *= K1
-    data = freq.astype(np.float64)
-    del freq
     denom += data
     data *= K1 + 1
     data /= denom
     del denom
     data *= np.repeat(idf, doc_freq)
     indptr = np.concatenate([[0], np.cumsum(doc_freq, dtype=np.int64)])
-    matrix = scipy.sparse.csc_matrix((data, rows, indptr), shape=(n_docs, n_terms))
+    matrix = scipy.sparse.csc_matrix((data, rows, indptr), shape=(n_docs, len(vocab)))
     codes, values = {}, {}
     for field in CODED_FIELDS:
         known: dict[str, int] = {}
@@ -206,6 +198,26 @@ def build(conn: sqlite3.Connection, index_id: str, generation: int) -> Bm25Matri
     years = np.asarray([_NO_YEAR if y is None else int(y) for y in fields["year"]], dtype=np.int32)
     return Bm25Matrix(index_id, generation, np.asarray(rowids, dtype=np.int64), vocab, doc_freq, matrix,
                       codes, values, years)
+
+
+def _by_column(parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]], n_terms: int):
+    """Batches of (column, row, count), each sorted by column then row and in row order between
+    them, placed straight into CSC order (a counting sort, consuming `parts`): the rows, the
+    counts as float64 and the entries per column. No concatenated copy, no argsort."""
+    doc_freq = np.zeros(n_terms, dtype=np.int64)
+    for cols, _, _ in parts:
+        doc_freq += np.bincount(cols, minlength=n_terms)
+    cursor = np.concatenate([[0], np.cumsum(doc_freq)[:-1]]) if n_terms else np.zeros(0, np.int64)
+    rows = np.empty(int(doc_freq.sum()), dtype=np.int32)
+    data = np.empty(len(rows), dtype=np.float64)
+    while parts:
+        cols, batch_rows, counts = parts.pop(0)
+        per_col = np.bincount(cols, minlength=n_terms)
+        rank = np.arange(len(cols)) - (np.cumsum(per_col) - per_col)[cols]  # place within its column here
+        where = cursor[cols] + rank
+        rows[where], data[where] = batch_rows, counts
+        cursor += per_col
+    return rows, data, doc_freq.astype(np.int32)
 
 
 def _joined(items: list[str]) -> np.ndarray:

@@ -107,10 +107,7 @@ class LexicalIndex:
         self.build_in_background = False
         #: Answer from the matrix when it is current; False makes FTS5 answer (benchmarks, tests).
         self.use_matrix = True
-        if self._matrix_path is not None:
-            matrix = bm25_matrix.Bm25Matrix.load(self._matrix_path)
-            if matrix is not None and (matrix.index_id, matrix.generation) == self._state():
-                self._matrix = matrix
+        self._load_saved_matrix()
 
     def _refresh_vocabulary(self) -> None:
         """Reload corpus words if another connection changed the index since we last looked."""
@@ -286,17 +283,37 @@ class LexicalIndex:
         matrix = self._matrix
         if matrix is not None and (matrix.index_id, matrix.generation) == self._state():
             return matrix
+        self._matrix = None  # stale for good (generations only grow): free it before building anew
         if self.build_in_background and self._db_path is not None and not (
                 self._building and self._building.is_alive()):
             self._building = threading.Thread(target=self._build_quietly, name="bm25-matrix", daemon=True)
             self._building.start()
         return None
 
+    def _load_saved_matrix(self) -> bool:
+        """Use the saved matrix if it is the index's current one (another process may have built it)."""
+        if self._matrix_path is None:
+            return False
+        matrix = bm25_matrix.Bm25Matrix.load(self._matrix_path)
+        with self._lock:
+            if matrix is None or (matrix.index_id, matrix.generation) != self._state():
+                return False
+            self._matrix = matrix
+            return True
+
     def _build_quietly(self) -> None:
+        """A server's refresh: the file `kb ingest` saved if it is current, else a build of our own."""
         try:
-            self.build_matrix()
+            if not self._load_saved_matrix():
+                self.build_matrix()
         except Exception:  # the FTS5 path keeps answering; the next search tries again
             log.exception("Could not build the BM25 matrix")
+
+    @property
+    def matrix_current(self) -> bool:
+        """Whether searches are answered from a current BM25 matrix (for /healthz)."""
+        with self._lock:
+            return self._current_matrix() is not None
 
     def ensure_matrix(self) -> bool:
         """Build the BM25 matrix unless the current one is fresh (after an ingest or a removal).

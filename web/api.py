@@ -65,7 +65,8 @@ def healthz():
     idx = index()
     reports_n, chunks_n = idx.catalog.counts()
     body = {"status": "ok", "reports": reports_n, "chunks": chunks_n, "model": idx.embedder.name,
-            "lexical": idx.catalog.lexical_count(), "writable": os.access(idx.config.data_dir, os.W_OK)}
+            "lexical": idx.catalog.lexical_count(), "lexical_matrix": idx.lexical.matrix_current,
+            "writable": os.access(idx.config.data_dir, os.W_OK)}
     try:
         body["vectors"] = idx.vectors.count()
     except StoreUnavailable:

@@ -51,6 +51,8 @@ HEALTH = {
         "status": {"type": "string", "enum": ["ok", "degraded"]},
         "reports": {"type": "integer"}, "chunks": {"type": "integer"}, "model": {"type": "string"},
         "lexical": {"type": "integer"}, "writable": {"type": "boolean"}, "vectors": _NULLABLE_INT,
+        "lexical_matrix": {"type": "boolean", "description": "lexical search answered from a current BM25 matrix "
+                           "(false while one is being built: FTS5 answers, with the same ranking)"},
     },
 }
 

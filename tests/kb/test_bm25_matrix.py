@@ -137,3 +137,20 @@ def test_in_memory_index_answers_from_fts5():
     index.upsert("r1", [("r1:a", "Riskanalys saknas.", fields("Ale", 2020))])
     assert not index.ensure_matrix()
     assert [c for c, _ in index.search("riskanalys", 5)] == ["r1:a"]
+
+
+def test_a_server_takes_the_matrix_another_process_saved(tmp_path, monkeypatch):
+    """After `kb ingest` in another process has saved a current matrix, the server loads it."""
+    server = LexicalIndex(tmp_path / "kb.sqlite")
+    server.build_in_background = True
+    ingest = LexicalIndex(tmp_path / "kb.sqlite")
+    ingest.upsert("r1", [("r1:a", "Budgetuppföljningen brister.", fields("Ale", 2020))])
+    assert ingest.ensure_matrix()
+
+    def no_build(self):
+        raise AssertionError("the server built a matrix that was saved already")
+
+    monkeypatch.setattr(LexicalIndex, "build_matrix", no_build)
+    assert [c for c, _ in server.search("budgetuppföljning", 5)] == ["r1:a"]
+    server._building.join(timeout=60)
+    assert server.matrix_current

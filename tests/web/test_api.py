@@ -64,3 +64,4 @@ def test_healthz_reports_the_index(client, corpus_index):
     assert body["reports"] == 5 and body["chunks"] == corpus_index.catalog.counts()[1]
     assert body["vectors"] == body["chunks"]
     assert body["model"].startswith("multilingual-e5-small")
+    assert body["lexical_matrix"] is True  # the ingest left a current BM25 matrix
