@@ -167,8 +167,7 @@ class Pipeline:
         aliases = previous.aliases if previous and previous.sha256 == sha else ()  # same content, same twins
         report = Report(id=report_id, meta=meta, source=source, sha256=sha, format=document.format,
                         chunk_count=len(chunks), aliases=aliases)
-        vectors = self._embed([contextual_text(c, meta) for c in chunks])
-        line_vectors = self._embed_lines(chunks)
+        vectors, line_vectors = self._embed_chunks(chunks, meta)
 
         if document.format == "pdf":
             self._keep_original(data, sha)
@@ -221,19 +220,20 @@ class Pipeline:
         findings = extract_findings(document.text, sections, report_id)
         return meta, sections, findings
 
-    def _embed_lines(self, chunks: list[Chunk]) -> dict[str, bytes]:
-        """Each chunk's pieces (kb/lines.py) embedded in one pass, as float16 blobs by chunk id."""
+    def _embed_chunks(self, chunks: list[Chunk], meta: ReportMeta):
+        """The chunks' vectors (of their contextual text) and their pieces' vectors (kb/lines.py) as
+        float16 blobs by chunk id, from one pass over both, so pieces and chunks share batches."""
         owned = [(chunk.id, piece) for chunk in chunks for piece in pieces(chunk.text)]
-        if not owned:
-            return {}
-        vectors = self._embed([piece for _, piece in owned], report_progress=False)
+        vectors = self._embed([contextual_text(c, meta) for c in chunks] + [piece for _, piece in owned],
+                              counted=len(chunks))
         rows: dict[str, list[int]] = {}
-        for i, (chunk_id, _) in enumerate(owned):
+        for i, (chunk_id, _) in enumerate(owned, start=len(chunks)):
             rows.setdefault(chunk_id, []).append(i)
-        return {chunk_id: to_blob(vectors[i]) for chunk_id, i in rows.items()}
+        return vectors[: len(chunks)], {chunk_id: to_blob(vectors[i]) for chunk_id, i in rows.items()}
 
-    def _embed(self, texts: list[str], *, report_progress: bool = True):
-        """Embed in groups of similar length (little padding for the model), in the input order."""
+    def _embed(self, texts: list[str], *, counted: int):
+        """Embed in groups of similar length (little padding for the model), in the input order;
+        the progress bar counts the first `counted` texts (the chunks, not their pieces)."""
         import numpy as np
 
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
@@ -244,6 +244,5 @@ class Pipeline:
             if vectors is None:
                 vectors = np.empty((len(texts), part.shape[1]), dtype=np.float32)
             vectors[group] = part
-            if report_progress:
-                self.progress(len(group))
+            self.progress(sum(1 for j in group if j < counted))
         return vectors
