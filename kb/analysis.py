@@ -86,12 +86,14 @@ def term(token: str) -> str:
 
 
 def tokenize_with_offsets(text: str) -> list[tuple[str, int, int]]:
-    """Surface words with [start, end) offsets into `text`, for highlighting; hyphens split."""
+    """Surface words with [start, end) offsets into `text`, for highlighting; hyphens split.
+
+    NFKC can turn one word into several or into none ("1½" -> "11⁄2", the Arabic presentation
+    form "ﹰ" -> a space and a combining mark): the normalised text is cut into words again, each
+    keeping the original span, so no term holds a space or a separator (as FTS5 would cut it)."""
     out = []
     for m in _WORD.finditer(text):
-        surface = normalize(m.group())
-        if surface:
-            out.append((surface, m.start(), m.end()))
+        out.extend((surface, m.start(), m.end()) for surface in _WORD.findall(normalize(m.group())))
     return out
 
 

@@ -26,6 +26,14 @@ def test_normalize_composes_and_expands_ligatures():
     assert normalize("arbets\u00admarknad") == "arbetsmarknad"
 
 
+def test_words_that_normalisation_splits_or_empties():
+    """Found by the fuzz test: NFKC of "ﹰ" is a space and a combining mark, of "1½" is "11⁄2"."""
+    assert tokenize_with_offsets("ﹰ") == [] and analyze("ﹰ") == [] and analyze_query("ﹰ") == []
+    assert tokenize_with_offsets("kostade 1½ miljon") == [("kostade", 0, 7), ("11", 8, 10), ("2", 8, 10),
+                                                          ("miljon", 11, 17)]
+    assert all(t.isalnum() for t in analyze("Kostnaden ökade med 1½ miljon kronor ﹰ ⅔ ㎡."))
+
+
 def test_lowercase_casefolds():
     assert lowercase("SOCIALNÄMNDEN") == "socialnämnden"
     assert lowercase("Straße") == "strasse"
