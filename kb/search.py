@@ -17,7 +17,6 @@ from kb.thesaurus import expansion_text
 
 MAX_QUERY_CHARS = 1000
 MAX_K = 100
-RRF_K = 60
 FACET_FIELDS = ("kommun", "year", "firm", "section_type", "doc_type")
 MODES = ("hybrid", "dense", "lexical")
 #: The filter fields each facet stands for.
@@ -136,15 +135,6 @@ def cite(chunk: Chunk, report: Report, rank: int = 1, score: float = 0.0) -> Hit
         text=chunk.text, url=passage_url(report.id, chunk.id),
         section_type=chunk.section_type, doc_type=meta.doc_type,
     )
-
-
-def rrf(rankings: list[list[str]], k: int = RRF_K) -> list[tuple[str, float]]:
-    """Reciprocal rank fusion: reward ids ranked high by any method."""
-    scores: Counter[str] = Counter()
-    for ranking in rankings:
-        for rank, item in enumerate(ranking):
-            scores[item] += 1.0 / (k + rank + 1)
-    return scores.most_common()
 
 
 def _overlaps(chunk: Chunk, kept: list[Chunk]) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from kb.errors import BadQuery, NotFound
-from kb.search import Filters, Searcher, rrf
+from kb.search import Filters, Searcher
 from tests.conftest import ingest_folder
 
 
@@ -73,12 +73,6 @@ def test_unsearchable_queries_are_refused(searcher, query):
                                    "\u202e\u200b", "a" * 1000])
 def test_hostile_queries_are_answered(searcher, query):
     searcher.search(query, k=3)
-
-
-def test_rrf_rewards_agreement():
-    fused = dict(rrf([["a", "b", "c"], ["b", "a", "d"]]))
-    assert fused["a"] == fused["b"] > fused["c"] > 0
-    assert fused["d"] == fused["c"]
 
 
 def test_facets_beside_an_active_filter_count_the_other_values(searcher):
