@@ -55,6 +55,14 @@ _REPORT_COLUMNS = (
 )
 
 
+def in_batches(ids: list, size: int = 500) -> Iterator[tuple[list, str]]:
+    """Slices of `ids` with their "?,?,…" placeholders, for `IN (…)` queries: SQLite caps how
+    many variables one statement may bind."""
+    for i in range(0, len(ids), size):
+        part = ids[i : i + size]
+        yield part, ",".join("?" * len(part))
+
+
 class Catalog:
     """Thread-safe access to the catalog file; one writer at a time, readers never blocked (WAL)."""
 
@@ -185,9 +193,7 @@ class Catalog:
         """Several reports in one query (search results name dozens), unknown ids left out."""
         ids = list(dict.fromkeys(ids))
         found: dict[str, Report] = {}
-        for i in range(0, len(ids), 500):
-            part = ids[i : i + 500]
-            marks = ",".join("?" * len(part))
+        for part, marks in in_batches(ids):
             rows = self._query(
                 f"SELECT {_REPORT_COLUMNS}, (SELECT count(*) FROM chunks c WHERE c.report_id = r.id)"
                 f" AS n FROM reports r WHERE id IN ({marks})", part)
@@ -206,9 +212,7 @@ class Catalog:
 
     def chunks_by_id(self, ids: list[str]) -> dict[str, Chunk]:
         found: dict[str, Chunk] = {}
-        for i in range(0, len(ids), 500):
-            part = ids[i : i + 500]
-            marks = ",".join("?" * len(part))
+        for part, marks in in_batches(ids):
             for row in self._query(f"SELECT * FROM chunks WHERE id IN ({marks})", part):
                 found[row["id"]] = _chunk(row)
         return found
@@ -216,11 +220,11 @@ class Catalog:
     def line_vectors(self, ids: list[str]) -> dict[str, bytes]:
         """The stored line-vector blobs of some chunks, in one query; chunks without any
         (an index built before line vectors existed) are simply absent."""
-        if not ids:
-            return {}
-        marks = ",".join("?" * len(ids))
-        rows = self._query(f"SELECT chunk_id, vectors FROM line_vectors WHERE chunk_id IN ({marks})", ids)
-        return {row[0]: row[1] for row in rows}
+        found: dict[str, bytes] = {}
+        for part, marks in in_batches(ids):
+            rows = self._query(f"SELECT chunk_id, vectors FROM line_vectors WHERE chunk_id IN ({marks})", part)
+            found.update((row[0], row[1]) for row in rows)
+        return found
 
     def chunk_spans(self, report_id: str) -> list[tuple[int, int, str]]:
         """(start, end, id) of a report's chunks in text order, without their text."""

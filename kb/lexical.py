@@ -23,6 +23,7 @@ from pathlib import Path
 
 from kb import bm25_matrix
 from kb.analysis import analyze, analyze_query_weighted, vocabulary_of
+from kb.catalog import in_batches
 from kb.compounds import BASE_VOCABULARY, Decompounder
 from kb.errors import BadQuery
 
@@ -162,10 +163,7 @@ class LexicalIndex:
     def _known_words(self, words: Counter) -> list[str]:
         """Words of this report that other reports also use: safe to treat as compound parts."""
         found = []
-        items = list(words)
-        for i in range(0, len(items), 500):
-            batch = items[i : i + 500]
-            marks = ",".join("?" * len(batch))
+        for batch, marks in in_batches(list(words)):
             found += [w for (w,) in self._conn.execute(
                 f"SELECT word FROM lex_vocab WHERE chunks >= ? AND word IN ({marks})",
                 (MIN_VOCAB_CHUNKS, *batch),
@@ -368,9 +366,7 @@ class LexicalIndex:
         """The indexed terms of some chunks, read back from FTS5 (no re-analysis per query)."""
         found: dict[str, set[str]] = {}
         with self._lock:
-            for i in range(0, len(chunk_ids), 500):
-                part = chunk_ids[i : i + 500]
-                marks = ",".join("?" * len(part))
+            for part, marks in in_batches(chunk_ids):
                 rows = self._conn.execute(
                     "SELECT c.chunk_id, f.terms FROM lex_chunks c JOIN lex_fts f ON f.rowid = c.rowid"
                     f" WHERE c.chunk_id IN ({marks})", part)
