@@ -173,3 +173,13 @@ def test_terms_in_most_chunks_of_a_large_index_are_not_matched(tmp_path, monkeyp
     assert len(index.search("kommun", 50)) == 21  # a query of common words alone still matches
     monkeypatch.setattr(lexical, "COMMON_TERM_MIN_CHUNKS", 10_000)
     assert len(index.search("samverkan kommun", 50)) == 21
+
+
+def test_a_query_is_analysed_again_when_the_vocabulary_grows(index):
+    """Query analysis is remembered per query, but only for the vocabulary it was made with:
+    once a report teaches the index "resurscentrum", the same query splits the compound."""
+    index.upsert("r0", [("r0:a", "Enheten har fått nya lokaler.", f(""))])
+    assert index.search("resurscentrumenheten", 5) == []
+    text = "Resurscentrum är en verksamhet. Resurscentrum samarbetar."
+    index.upsert("r1", [("r1:a", text, f("")), ("r1:b", "Resurscentrum igen.", f(""))])
+    assert "r1:a" in {c for c, _ in index.search("resurscentrumenheten", 5)}
