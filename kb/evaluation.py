@@ -21,7 +21,7 @@ import json
 import math
 import unicodedata
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from statistics import fmean
 
@@ -35,6 +35,10 @@ KINDS = (
     "abbreviation",
 )
 METRICS = ("ndcg@10", "recall@5", "mrr@10", "hit@1")
+#: How a judgment was made: written while reading the report, or a passage of the pool of the
+#: methods' top hits graded blind (eval/README.md).
+JUDGED_BY = ("reading", "pool")
+MAX_RELEVANT = 16
 
 
 def normalise(text: str) -> str:
@@ -49,6 +53,7 @@ class Relevant:
     phrase: str
     grade: int
     file: str
+    by: str = "reading"
 
 
 @dataclass(frozen=True)
@@ -112,18 +117,28 @@ def load_queries(path: str | Path) -> list[EvalQuery]:
 
 def _parse_query(data: dict) -> EvalQuery:
     relevant = tuple(
-        Relevant(phrase=str(r["phrase"]), grade=int(r["grade"]), file=str(r["file"]))
+        Relevant(phrase=str(r["phrase"]), grade=int(r["grade"]), file=str(r["file"]),
+                 by=str(r.get("by", "reading")))
         for r in data["relevant"]
     )
     query = EvalQuery(id=str(data["id"]), query=str(data["query"]), kind=str(data["kind"]),
                       relevant=relevant)
     if query.kind not in KINDS:
         raise ValueError(f"unknown kind {query.kind!r}")
-    if not 1 <= len(relevant) <= 4:
-        raise ValueError(f"{query.id}: needs 1-4 relevant passages, has {len(relevant)}")
+    if not 1 <= len(relevant) <= MAX_RELEVANT:
+        raise ValueError(f"{query.id}: needs 1-{MAX_RELEVANT} relevant passages, has {len(relevant)}")
     if any(r.grade not in (1, 2, 3) for r in relevant):
         raise ValueError(f"{query.id}: grades must be 1, 2 or 3")
+    if any(r.by not in JUDGED_BY for r in relevant):
+        raise ValueError(f"{query.id}: 'by' must be one of {', '.join(JUDGED_BY)}")
     return query
+
+
+def judged_by(queries: Sequence[EvalQuery], sources: Sequence[str]) -> list[EvalQuery]:
+    """The queries with only the judgments made the given ways, to score a ranking against
+    the judgments written while reading alone (queries left without any are dropped)."""
+    kept = [replace(q, relevant=tuple(r for r in q.relevant if r.by in sources)) for q in queries]
+    return [q for q in kept if q.relevant]
 
 
 def matched_phrases(hit_text: str, query: EvalQuery) -> frozenset[int]:

@@ -249,20 +249,23 @@ def findings(config: Config, as_json: bool, kommun: tuple[str, ...]) -> None:
               help="Query set(s) (JSON lines); default eval/dev.jsonl and eval/heldout.jsonl.")
 @click.option("--worst", default=10, show_default=True, help="How many of the worst queries to list.")
 @click.option("--by-kind", is_flag=True, help="Also break hybrid down by kind of query.")
+@click.option("--judged-by", "judged", type=click.Choice(["reading", "pool", "all"]), default="all",
+              show_default=True, help="Score against the judgments written while reading the reports, "
+                                      "those of the blind pooled judging, or both.")
 @click.pass_obj
-def evaluate(config: Config, sets: tuple[Path, ...], worst: int, by_kind: bool) -> None:
+def evaluate(config: Config, sets: tuple[Path, ...], worst: int, by_kind: bool, judged: str) -> None:
     """Score lexical, dense and hybrid search on judged queries (nDCG@10, Recall@5, MRR@10, hit@1).
 
     Run it on an index holding the evaluation corpus: corpus/ and ../shared/data/real/audits/.
     """
+    from kb.evaluation import JUDGED_BY, format_table, judged_by, load_queries, worst_queries
     from kb.evaluation import evaluate as run_eval
-    from kb.evaluation import format_table, load_queries, worst_queries
     from kb.search import MODES, Searcher
 
     searcher = Searcher(_open_index(config))
     repo = Path(__file__).resolve().parents[1]
     for path in sets or (repo / "eval" / "dev.jsonl", repo / "eval" / "heldout.jsonl"):
-        queries = load_queries(path)
+        queries = judged_by(load_queries(path), JUDGED_BY if judged == "all" else (judged,))
         reports = {mode: run_eval(lambda q, m=mode: [h.text for h in searcher.search(q, 10, mode=m).hits],
                                   queries) for mode in MODES[::-1]}
         click.echo(f"\n{path.name} ({len(queries)} queries)\n{format_table(reports)}")

@@ -110,3 +110,6 @@ def test_eval_prints_the_three_methods_side_by_side(fake_index, corpus_copy):
         row = next(line for line in lines if line.startswith(method)).split()
         assert row[1] == "3" and all(0.0 <= float(x) <= 1.0 for x in row[2:])
     assert "Worst hybrid queries:" in result.output
+    pooled = CliRunner().invoke(cli, ["eval", "--set", str(small), "--judged-by", "pool"], env=_env(fake_index))
+    assert pooled.exit_code == 0, pooled.output
+    assert "(1 queries)" in pooled.output  # the one query with a pooled judgment

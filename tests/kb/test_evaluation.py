@@ -13,6 +13,7 @@ from kb.evaluation import (
     format_table,
     hit_at_1,
     judge,
+    judged_by,
     load_queries,
     matched_phrases,
     mrr_at_k,
@@ -143,3 +144,23 @@ def test_load_queries_roundtrip_and_errors(tmp_path):
         path.write_text(json.dumps(line) + "\n" + json.dumps(broken) + "\n", encoding="utf-8")
         with pytest.raises(ValueError, match=":2:"):
             load_queries(path)
+
+
+def test_judgments_keep_how_they_were_made_and_can_be_scored_apart(tmp_path):
+    written = {"phrase": "p" * 30, "grade": 3, "file": "f.txt"}
+    pooled = {"phrase": "q" * 30, "grade": 2, "file": "f.txt", "by": "pool"}
+    path = tmp_path / "set.jsonl"
+    rows = [{"id": "d-1", "query": "q", "kind": "topic", "relevant": [written, pooled]},
+            {"id": "d-2", "query": "r", "kind": "topic", "relevant": [pooled]}]
+    path.write_text("\n".join(json.dumps(r) for r in rows), encoding="utf-8")
+    one, two = load_queries(path)
+    assert [r.by for r in one.relevant] == ["reading", "pool"]
+    assert [q.relevant for q in judged_by([one, two], ["reading"])] == [(Relevant("p" * 30, 3, "f.txt"),)]
+    assert [q.id for q in judged_by([one, two], ["reading", "pool"])] == ["d-1", "d-2"]
+    path.write_text(json.dumps({**rows[0], "relevant": [{**pooled, "by": "guess"}]}), encoding="utf-8")
+    with pytest.raises(ValueError, match="'by' must be one of reading, pool"):
+        load_queries(path)
+    many = [{"phrase": f"{i:02d}" * 15, "grade": 1, "file": "f.txt"} for i in range(17)]
+    path.write_text(json.dumps({**rows[0], "relevant": many}), encoding="utf-8")
+    with pytest.raises(ValueError, match="needs 1-16 relevant passages, has 17"):
+        load_queries(path)
