@@ -38,7 +38,7 @@ METRICS = ("ndcg@10", "recall@5", "mrr@10", "hit@1")
 #: How a judgment was made: written while reading the report, or a passage of the pool of the
 #: methods' top hits graded blind (eval/README.md).
 JUDGED_BY = ("reading", "pool")
-MAX_RELEVANT = 16
+MAX_RELEVANT = 32
 
 
 def normalise(text: str) -> str:

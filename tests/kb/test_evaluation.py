@@ -160,7 +160,7 @@ def test_judgments_keep_how_they_were_made_and_can_be_scored_apart(tmp_path):
     path.write_text(json.dumps({**rows[0], "relevant": [{**pooled, "by": "guess"}]}), encoding="utf-8")
     with pytest.raises(ValueError, match="'by' must be one of reading, pool"):
         load_queries(path)
-    many = [{"phrase": f"{i:02d}" * 15, "grade": 1, "file": "f.txt"} for i in range(17)]
+    many = [{"phrase": f"{i:02d}" * 15, "grade": 1, "file": "f.txt"} for i in range(33)]
     path.write_text(json.dumps({**rows[0], "relevant": many}), encoding="utf-8")
-    with pytest.raises(ValueError, match="needs 1-16 relevant passages, has 17"):
+    with pytest.raises(ValueError, match="needs 1-32 relevant passages, has 33"):
         load_queries(path)
