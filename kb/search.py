@@ -142,6 +142,12 @@ def _overlaps(chunk: Chunk, kept: list[Chunk]) -> bool:
                for c in kept)
 
 
+def _wording(chunk: Chunk) -> tuple[str, str]:
+    """A passage's report and words: a report that repeats a passage word for word (Mellerud's
+    recommendation list, in its summary and at its end) shows it once per result list."""
+    return chunk.report_id, " ".join(chunk.text.split())
+
+
 class Searcher:
     """Answers queries against an open Index; create once per process."""
 
@@ -264,10 +270,11 @@ class Searcher:
         reports = self.index.catalog.reports_by_id(c.report_id for c in chunks.values())
         kept: list[Chunk] = [exclude] if exclude else []
         scores: list[float] = [0.0] if exclude else []
+        wordings = {_wording(chunk) for chunk in kept}
         facets: dict[str, Counter] = {name: Counter() for name in FACET_FIELDS}
         for cid, score in fused:
             chunk = chunks.get(cid)
-            if chunk is None or _overlaps(chunk, kept):
+            if chunk is None or _overlaps(chunk, kept) or _wording(chunk) in wordings:
                 continue  # a vector the catalog no longer holds, or the same passage twice
             report = reports.get(chunk.report_id)
             if report is None or not filters.matches(chunk, report):
@@ -278,6 +285,7 @@ class Searcher:
             if len(kept) < k + (exclude is not None):
                 kept.append(chunk)
                 scores.append(score)
+                wordings.add(_wording(chunk))
         if exclude:
             kept, scores = kept[1:], scores[1:]
         hits = [cite(chunk, reports[chunk.report_id], rank, score)

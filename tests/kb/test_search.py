@@ -50,6 +50,16 @@ def test_no_two_hits_overlap(searcher):
             assert a.report_id != b.report_id or a.end <= b.start or b.end <= a.start
 
 
+def test_a_passage_a_report_repeats_word_for_word_is_shown_once(searcher):
+    # Mellerud's report lists its recommendations twice, in the summary and at the end.
+    query = "Förtydliga ansvarsfördelningen i reglementen mellan socialnämnden och kommunstyrelsen"
+    hits = searcher.search(query, k=30).hits
+    wordings = [(h.report_id, " ".join(h.text.split())) for h in hits]
+    assert len(wordings) == len(set(wordings))
+    listing = [h for h in hits if "Förtydliga ansvarsfördelningen i reglementen" in h.text]
+    assert len(listing) == 1 and listing[0].kommun == "Mellerud"
+
+
 def test_similar_leaves_out_the_passage_itself(searcher):
     first = searcher.search("långtidsarbetslösa", k=1).hits[0]
     similar = searcher.similar(first.chunk_id, k=5)
