@@ -54,6 +54,9 @@ class Relevant:
     grade: int
     file: str
     by: str = "reading"
+    #: How often the phrase occurs in its file: more than once only where the report repeats
+    #: the passage word for word (a summary copying a comment), any copy being an answer.
+    copies: int = 1
 
 
 @dataclass(frozen=True)
@@ -118,7 +121,7 @@ def load_queries(path: str | Path) -> list[EvalQuery]:
 def _parse_query(data: dict) -> EvalQuery:
     relevant = tuple(
         Relevant(phrase=str(r["phrase"]), grade=int(r["grade"]), file=str(r["file"]),
-                 by=str(r.get("by", "reading")))
+                 by=str(r.get("by", "reading")), copies=int(r.get("copies", 1)))
         for r in data["relevant"]
     )
     query = EvalQuery(id=str(data["id"]), query=str(data["query"]), kind=str(data["kind"]),
@@ -129,6 +132,8 @@ def _parse_query(data: dict) -> EvalQuery:
         raise ValueError(f"{query.id}: needs 1-{MAX_RELEVANT} relevant passages, has {len(relevant)}")
     if any(r.grade not in (1, 2, 3) for r in relevant):
         raise ValueError(f"{query.id}: grades must be 1, 2 or 3")
+    if any(r.copies < 1 for r in relevant):
+        raise ValueError(f"{query.id}: 'copies' must be at least 1")
     if any(r.by not in JUDGED_BY for r in relevant):
         raise ValueError(f"{query.id}: 'by' must be one of {', '.join(JUDGED_BY)}")
     return query

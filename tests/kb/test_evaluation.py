@@ -160,6 +160,11 @@ def test_judgments_keep_how_they_were_made_and_can_be_scored_apart(tmp_path):
     path.write_text(json.dumps({**rows[0], "relevant": [{**pooled, "by": "guess"}]}), encoding="utf-8")
     with pytest.raises(ValueError, match="'by' must be one of reading, pool"):
         load_queries(path)
+    path.write_text(json.dumps({**rows[0], "relevant": [{**written, "copies": 2}]}), encoding="utf-8")
+    assert load_queries(path)[0].relevant[0].copies == 2
+    path.write_text(json.dumps({**rows[0], "relevant": [{**written, "copies": 0}]}), encoding="utf-8")
+    with pytest.raises(ValueError, match="'copies' must be at least 1"):
+        load_queries(path)
     many = [{"phrase": f"{i:02d}" * 15, "grade": 1, "file": "f.txt"} for i in range(33)]
     path.write_text(json.dumps({**rows[0], "relevant": many}), encoding="utf-8")
     with pytest.raises(ValueError, match="needs 1-32 relevant passages, has 33"):
