@@ -1,51 +1,31 @@
-"""Mark the query's words in an excerpt, and cut long passages down around them."""
+"""Mark the query's words in an excerpt, and cut long passages down around them.
+
+Words are marked by the search's own analysis (`kb.analysis.match_spans`): stems, folded
+diacritics, compound parts and the thesaurus, so "AF" marks "Arbetsförmedlingen" and
+"arbetsmarknad" marks "Arbetsmarknadsenheten", exactly the words that made the passage match.
+"""
 
 from __future__ import annotations
 
-import re
-import unicodedata
+from typing import TYPE_CHECKING
 
 from markupsafe import Markup, escape
 
-_WORD = re.compile(r"\w+", re.UNICODE)
-_STOP = {"och", "att", "det", "som", "en", "ett", "i", "på", "av", "för", "med", "till", "den",
-         "om", "är", "har", "de", "hur", "vad", "vilka", "vilken", "kring", "inom", "vid", "the",
-         "of", "and", "in", "to", "a", "for"}
+from kb.analysis import fold_diacritics, lowercase, match_spans
+
+if TYPE_CHECKING:
+    from kb.compounds import Decompounder
 
 
 def fold(word: str) -> str:
     """Lowercase without diacritics, so 'forsorjningsstod' meets 'försörjningsstöd'."""
-    decomposed = unicodedata.normalize("NFKD", word.casefold())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
+    return fold_diacritics(lowercase(word))
 
 
-def _stems(query: str) -> list[str]:
-    """Query words cut to a stem-like prefix; compounds match on any part's prefix."""
-    stems = []
-    for word in _WORD.findall(query):
-        folded = fold(word)
-        if folded in _STOP or len(folded) < 3:
-            continue
-        stems.append(folded[: max(4, len(folded) - 3)] if len(folded) > 6 else folded)
-    return stems
-
-
-def match_spans(query: str, text: str) -> list[tuple[int, int]]:
-    """Spans of `text` words that contain a query stem (at the start or inside a compound)."""
-    stems = _stems(query)
-    if not stems:
-        return []
-    spans = []
-    for match in _WORD.finditer(text):
-        folded = fold(match.group())
-        if any(folded.startswith(s) or (len(s) >= 5 and s in folded) for s in stems):
-            spans.append(match.span())
-    return spans
-
-
-def highlight(text: str, query: str, spans: list[tuple[int, int]] | None = None) -> Markup:
+def highlight(text: str, query: str, spans: list[tuple[int, int]] | None = None,
+              decompounder: Decompounder | None = None) -> Markup:
     """The text, escaped, with matched words wrapped in <mark>."""
-    spans = match_spans(query, text) if spans is None else spans
+    spans = match_spans(query, text, decompounder) if spans is None else spans
     out, cursor = [], 0
     for start, end in spans:
         out.append(escape(text[cursor:start]))
@@ -55,9 +35,9 @@ def highlight(text: str, query: str, spans: list[tuple[int, int]] | None = None)
     return Markup("").join(out)
 
 
-def excerpt(text: str, query: str, width: int = 480) -> Markup:
+def excerpt(text: str, query: str, width: int = 480, decompounder: Decompounder | None = None) -> Markup:
     """At most `width` characters of the passage, around its densest run of matches."""
-    spans = match_spans(query, text)
+    spans = match_spans(query, text, decompounder) if query.strip() else []
     if len(text) <= width:
         return highlight(text, query, spans)
     best = 0

@@ -54,7 +54,10 @@ def search_page():
 
 
 def _excerpts(result, query: str) -> dict:
-    return {h.chunk_id: excerpt(h.text, query) for h in result.hits} if result else {}
+    if not result:
+        return {}
+    decompounder = index().lexical.decompounder
+    return {h.chunk_id: excerpt(h.text, query, decompounder=decompounder) for h in result.hits}
 
 
 @pages.get("/similar/<chunk_id>")

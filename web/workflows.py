@@ -105,7 +105,8 @@ def compare_page():
     for row in rows or []:
         for hit in (row.best, row.bedomning):
             if hit:
-                excerpts[hit.chunk_id] = excerpt(hit.text, query, width=360)
+                excerpts[hit.chunk_id] = excerpt(hit.text, query, width=360,
+                                                 decompounder=index().lexical.decompounder)
     return render_template("compare.html", query=query, rows=rows, error=error,
                            excerpts=excerpts), 400 if error else 200
 

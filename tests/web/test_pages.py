@@ -25,6 +25,13 @@ def test_results_show_highlighted_excerpts_and_citations(client):
     assert "?passage=" in page
 
 
+def test_excerpts_mark_what_the_search_matched_not_just_the_typed_letters(client):
+    page = client.get("/?q=AF+samverkan").get_data(as_text=True)
+    marked = {m.casefold() for m in re.findall(r"<mark>(.*?)</mark>", page)}
+    assert any(m.startswith("arbetsförmedling") for m in marked)  # the thesaurus: AF
+    assert "af" in marked or "samverkan" in marked
+
+
 def test_report_page_has_every_chunk_as_an_anchor(client, corpus_index):
     report_id = "mellerud-2024-arbetsmarknadsverksamheten"
     page = client.get(f"/reports/{report_id}").get_data(as_text=True)
