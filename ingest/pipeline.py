@@ -20,7 +20,7 @@ from kb.chunking import chunk_document
 from kb.errors import IngestError, KbError
 from kb.index import Index
 from kb.lines import pieces, to_blob
-from kb.models import Chunk, Document, Report, ReportMeta
+from kb.models import Chunk, Document, Finding, Report, ReportMeta
 from kb.search import chunk_metadata
 
 PIPELINE_VERSION = "2"  # 2: line vectors (kb/lines.py)
@@ -167,7 +167,7 @@ class Pipeline:
         aliases = previous.aliases if previous and previous.sha256 == sha else ()  # same content, same twins
         report = Report(id=report_id, meta=meta, source=source, sha256=sha, format=document.format,
                         chunk_count=len(chunks), aliases=aliases)
-        vectors, line_vectors = self._embed_chunks(chunks, meta)
+        vectors, line_vectors, finding_vectors = self._embed_chunks(chunks, meta, findings)
 
         if document.format == "pdf":
             self._keep_original(data, sha)
@@ -178,6 +178,7 @@ class Pipeline:
             catalog.replace_report(db, report, document.text, document.pages, document.warnings,
                                    fingerprint, chunks, findings)
             catalog.put_line_vectors(db, line_vectors)
+            catalog.put_finding_vectors(db, report_id, finding_vectors)
             self.index.lexical.upsert_in_transaction(report_id, [
                 (c.id, contextual_text(c, meta), chunk_metadata(c, report)) for c in chunks])
         self.index.vectors.delete(old_ids - {c.id for c in chunks})
@@ -220,16 +221,18 @@ class Pipeline:
         findings = extract_findings(document.text, sections, report_id)
         return meta, sections, findings
 
-    def _embed_chunks(self, chunks: list[Chunk], meta: ReportMeta):
-        """The chunks' vectors (of their contextual text) and their pieces' vectors (kb/lines.py) as
-        float16 blobs by chunk id, from one pass over both, so pieces and chunks share batches."""
+    def _embed_chunks(self, chunks: list[Chunk], meta: ReportMeta, findings: list[Finding]):
+        """The chunks' vectors (of their contextual text), their pieces' vectors (kb/lines.py) as
+        float16 blobs by chunk id, and the findings' vectors as float16 blobs in their order, from
+        one pass over all three, so they share batches."""
         owned = [(chunk.id, piece) for chunk in chunks for piece in pieces(chunk.text)]
-        vectors = self._embed([contextual_text(c, meta) for c in chunks] + [piece for _, piece in owned],
-                              counted=len(chunks))
+        texts = [contextual_text(c, meta) for c in chunks] + [piece for _, piece in owned]
+        vectors = self._embed(texts + [f.text for f in findings], counted=len(chunks))
         rows: dict[str, list[int]] = {}
         for i, (chunk_id, _) in enumerate(owned, start=len(chunks)):
             rows.setdefault(chunk_id, []).append(i)
-        return vectors[: len(chunks)], {chunk_id: to_blob(vectors[i]) for chunk_id, i in rows.items()}
+        return (vectors[: len(chunks)], {chunk_id: to_blob(vectors[i]) for chunk_id, i in rows.items()},
+                [to_blob(v) for v in vectors[len(texts):]])
 
     def _embed(self, texts: list[str], *, counted: int):
         """Embed in groups of similar length (little padding for the model), in the input order;

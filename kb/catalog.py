@@ -48,6 +48,13 @@ CREATE TABLE IF NOT EXISTS findings (
     start INTEGER NOT NULL, "end" INTEGER NOT NULL,
     PRIMARY KEY (report_id, ord)
 );
+-- Each finding's text embedded as a passage (float16), for ranking findings by topic; gone
+-- with the report. Absent in an index ingested before it existed: then they are embedded on use.
+CREATE TABLE IF NOT EXISTS finding_vectors (
+    report_id TEXT NOT NULL REFERENCES reports(id) ON DELETE CASCADE,
+    ord INTEGER NOT NULL, vector BLOB NOT NULL,
+    PRIMARY KEY (report_id, ord)
+);
 """
 
 _REPORT_COLUMNS = (
@@ -151,6 +158,12 @@ class Catalog:
         db.executemany("INSERT OR REPLACE INTO line_vectors (chunk_id, vectors) VALUES (?, ?)",
                        list(blobs.items()))
 
+    def put_finding_vectors(self, db: sqlite3.Connection, report_id: str, blobs: list[bytes]) -> None:
+        """Store a report's finding vectors, in its findings' order; call inside the transaction
+        that writes the findings."""
+        db.executemany("INSERT OR REPLACE INTO finding_vectors (report_id, ord, vector) VALUES (?, ?, ?)",
+                       [(report_id, i, blob) for i, blob in enumerate(blobs)])
+
     def add_alias(self, db: sqlite3.Connection, report_id: str, source: str) -> None:
         """Record another file name under which the same report's content was found."""
         row = db.execute("SELECT source, aliases FROM reports WHERE id = ?", (report_id,)).fetchone()
@@ -223,6 +236,16 @@ class Catalog:
         found: dict[str, bytes] = {}
         for part, marks in in_batches(ids):
             rows = self._query(f"SELECT chunk_id, vectors FROM line_vectors WHERE chunk_id IN ({marks})", part)
+            found.update((row[0], row[1]) for row in rows)
+        return found
+
+    def finding_vectors(self, texts: list[str]) -> dict[str, bytes]:
+        """Stored vector blobs of the findings with these texts (one text, one vector: the
+        model embeds a text the same in any report); texts without one are absent."""
+        found: dict[str, bytes] = {}
+        for part, marks in in_batches(texts):
+            rows = self._query("SELECT f.text, v.vector FROM findings f JOIN finding_vectors v"
+                               f" ON v.report_id = f.report_id AND v.ord = f.ord WHERE f.text IN ({marks})", part)
             found.update((row[0], row[1]) for row in rows)
         return found
 

@@ -11,6 +11,7 @@ from flask import Blueprint, current_app, render_template, request
 from kb.errors import BadQuery, StoreUnavailable
 from kb.findings import finding_dicts
 from kb.highlight import excerpt, fold
+from kb.lines import from_blob
 from kb.models import Hit, Report
 from kb.search import MAX_K, Filters
 from web.errors import UNAVAILABLE, error_page
@@ -52,12 +53,18 @@ _vector_lock = threading.Lock()
 
 
 def _finding_vectors(texts: list[str]) -> np.ndarray:
-    """Finding texts embedded once per process (they change only on ingest; keyed by text)."""
+    """Finding vectors by text, kept per process: read from the catalog, where ingest stores
+    them; embedded here only for findings of an index ingested before it did."""
     cache: dict[str, np.ndarray] = current_app.extensions.setdefault("kb.finding_vectors", {})
     with _vector_lock:
         missing = sorted({t for t in texts if t not in cache})
         if missing:
-            cache.update(zip(missing, index().embedder.embed_passages(missing), strict=True))
+            dim = index().embedder.dim
+            for text, blob in index().catalog.finding_vectors(missing).items():
+                if len(blob) == 2 * dim:  # a vector of another model's size is embedded again
+                    cache[text] = from_blob(blob, dim)[0]
+            if unstored := [t for t in missing if t not in cache]:
+                cache.update(zip(unstored, index().embedder.embed_passages(unstored), strict=True))
         return np.array([cache[t] for t in texts])
 
 

@@ -98,3 +98,49 @@ def test_finding_dicts_read_each_reports_chunks_once(corpus_index, monkeypatch):
     rows = finding_dicts(pairs, catalog)
     assert len(calls) == len({r.id for _, r in pairs})
     assert rows[:5] == [finding_dict(f, r, catalog) for f, r in pairs[:5]]
+
+
+def _compare_with_embeds_counted(index, monkeypatch) -> tuple[dict, list[int]]:
+    """/api/compare in a fresh app (an empty per-process cache), counting passages embedded."""
+    from web import create_app
+
+    embedded: list[int] = []
+    real = type(index.embedder).embed_passages
+    monkeypatch.setattr(index.embedder, "embed_passages",
+                        lambda texts: embedded.append(len(texts)) or real(index.embedder, texts))
+    app = create_app({"TESTING": True}, config=index.config, index=index)
+    body = app.test_client().get("/api/compare", query_string={"q": TOPIC}).get_json()
+    return body, embedded
+
+
+def _relevance(body: dict) -> dict[str, float]:
+    return {f["text"]: f["relevance"] for row in body["reports"] for f in row["rekommendationer"]}
+
+
+def test_compare_reads_the_finding_vectors_ingest_stored(fake_index, corpus_copy, monkeypatch):
+    from ingest.removal import remove_report
+    from tests.conftest import ingest_folder
+
+    ingest_folder(fake_index, corpus_copy)
+    catalog = fake_index.catalog
+
+    def stored() -> int:
+        return catalog.conn.execute("SELECT count(*) FROM finding_vectors").fetchone()[0]
+
+    assert stored() == len(catalog.findings()) > 0
+    body, embedded = _compare_with_embeds_counted(fake_index, monkeypatch)
+    assert embedded == []  # no finding embedded at query time
+    assert _relevance(body)
+
+    gone = next(report.id for finding, report in catalog.findings())
+    remove_report(fake_index, gone)  # a report's finding vectors go with it
+    assert stored() == len(catalog.findings()) > 0
+
+    # An index ingested before finding vectors were stored: embedded on first use, same ranking.
+    with catalog.transaction() as db:
+        db.execute("DELETE FROM finding_vectors")
+    again, embedded = _compare_with_embeds_counted(fake_index, monkeypatch)
+    assert sum(embedded) == len({f.text for f, _ in catalog.findings()})
+    before, after = _relevance(body), _relevance(again)
+    assert after and {t: before[t] for t in after if t in before} == pytest.approx(
+        {t: after[t] for t in after if t in before}, abs=2e-3)
