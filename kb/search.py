@@ -17,11 +17,12 @@ from kb.thesaurus import expansion_text
 
 MAX_QUERY_CHARS = 1000
 MAX_K = 100
-FACET_FIELDS = ("kommun", "year", "firm", "section_type", "doc_type")
+FACET_FIELDS = ("kommun", "year", "firm", "section_type", "doc_type", "audited_body")
 MODES = ("hybrid", "dense", "lexical")
 #: The filter fields each facet stands for.
 _FACET_FILTERS = {"kommun": ("kommun",), "year": ("year_from", "year_to"), "firm": ("firm",),
-                  "section_type": ("section_type",), "doc_type": ("doc_type",)}
+                  "section_type": ("section_type",), "doc_type": ("doc_type",),
+                  "audited_body": ("audited_body",)}
 # Fusion weights, tuned on eval/dev.jsonl and checked on eval/heldout.jsonl (docs/retrieval.md).
 WEIGHT_DENSE = 10.0  # per unit of cosine below the best dense candidate
 WEIGHT_LEXICAL = 0.5  # BM25 relative to the best lexical candidate
@@ -125,6 +126,11 @@ def chunk_metadata(chunk: Chunk, report: Report) -> dict:
     }
 
 
+def facet_values(chunk: Chunk, report: Report) -> dict:
+    """A passage's value for each facet: its vector-store metadata and the audited body."""
+    return {**chunk_metadata(chunk, report), "audited_body": report.meta.audited_body or ""}
+
+
 def cite(chunk: Chunk, report: Report, rank: int = 1, score: float = 0.0) -> Hit:
     """A passage with everything needed to cite it: search results, the underlag, exports."""
     meta = report.meta
@@ -204,7 +210,7 @@ class Searcher:
             for chunk in chunks.values():
                 report = reports.get(chunk.report_id)
                 if report is not None and relaxed.matches(chunk, report):
-                    value = chunk_metadata(chunk, report)[name]
+                    value = facet_values(chunk, report)[name]
                     if value not in ("", 0):
                         counter[str(value)] += 1
             facets[name] = dict(counter.most_common())
@@ -279,7 +285,7 @@ class Searcher:
             report = reports.get(chunk.report_id)
             if report is None or not filters.matches(chunk, report):
                 continue
-            for name, value in chunk_metadata(chunk, report).items():
+            for name, value in facet_values(chunk, report).items():
                 if name in facets and value not in ("", 0):
                     facets[name][str(value)] += 1
             if len(kept) < k + (exclude is not None):

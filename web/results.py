@@ -26,7 +26,7 @@ CHECKBOX_GROUPS = (
 class Option:
     value: str
     label: str
-    count: int | None  # None where the search gives no count (audited body, or no query yet)
+    count: int | None  # None before a query is searched
     checked: bool
 
 

@@ -39,8 +39,16 @@ def test_a_filter_nothing_matches_gives_no_hits(searcher):
 
 def test_facets_count_the_candidates(searcher):
     facets = searcher.search("försörjningsstöd", k=10).facets
-    assert set(facets) >= {"kommun", "year", "firm", "section_type", "doc_type"}
+    assert set(facets) >= {"kommun", "year", "firm", "section_type", "doc_type", "audited_body"}
     assert facets["kommun"] and all(n > 0 for n in facets["kommun"].values())
+    bodies = {r.meta.audited_body for r in searcher.index.catalog.reports()} - {None}
+    assert facets["audited_body"] and set(facets["audited_body"]) <= bodies
+
+
+def test_filtering_on_an_audited_body_still_counts_the_others(searcher):
+    result = searcher.search("samverkan arbetsmarknad", k=10, filters=Filters(audited_body=("Socialnämnden",)))
+    assert result.hits
+    assert result.facets["audited_body"].get("Socialnämnden", 0) > 0 and len(result.facets["audited_body"]) >= 2
 
 
 def test_no_two_hits_overlap(searcher):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 pytestmark = pytest.mark.slow
@@ -79,6 +81,8 @@ def test_search_page_has_a_filter_form_with_counts_and_swedish_labels(client):
     assert '<span class="count">(' in page
     assert 'for="year_from"' in page and 'for="year_to"' in page
     assert page.count('class="hit"') >= 1 and "Ale:" not in page.split('class="results"')[1]
+    bodies = page.split("Granskad nämnd/styrelse")[1].split("</fieldset>")[0]
+    assert re.search(r'>Socialnämnden <span class="count">\([1-9]\d*\)</span>', bodies)
 
 
 def test_search_page_groups_by_report(client):
