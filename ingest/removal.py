@@ -32,11 +32,29 @@ def remove_report(index: Index, report_id: str) -> Report:
 
 def missing_reports(index: Index, folders: list[Path]) -> list[Report]:
     """Reports read from a file under one of `folders` that no longer exists under any of its names."""
+    return [report for report, names in _under(index, folders) if not any(p.exists() for p in names)]
+
+
+def renamed_reports(index: Index, folders: list[Path]) -> list[tuple[Report, str, list[str]]]:
+    """Reports some of whose files under `folders` are gone while another still holds them:
+    (report, new source, new aliases) without the gone names, the source being the first
+    remaining one. Reports with no file left are `missing_reports`."""
     roots = [folder.resolve() for folder in folders]
-    gone = []
+    renamed = []
+    for report, names in _under(index, folders):
+        kept = [p for p in names if p.exists() or not any(root in p.resolve().parents for root in roots)]
+        if kept and kept != names and any(p.exists() for p in kept):
+            source = next(p for p in kept if p.exists()) if not kept[0].exists() else kept[0]
+            renamed.append((report, str(source), [str(p) for p in kept if p != source]))
+    return renamed
+
+
+def _under(index: Index, folders: list[Path]) -> list[tuple[Report, list[Path]]]:
+    """Reports with a name under one of `folders`, with all their names, the source first."""
+    roots = [folder.resolve() for folder in folders]
+    found = []
     for report in index.catalog.reports():
         names = [Path(report.source), *(Path(a) for a in report.aliases)]
-        inside = any(root in (p.resolve().parents) for p in names for root in roots)
-        if inside and not any(p.exists() for p in names):
-            gone.append(report)
-    return gone
+        if any(root in p.resolve().parents for p in names for root in roots):
+            found.append((report, names))
+    return found

@@ -164,6 +164,11 @@ class Catalog:
         db.executemany("INSERT OR REPLACE INTO finding_vectors (report_id, ord, vector) VALUES (?, ?, ?)",
                        [(report_id, i, blob) for i, blob in enumerate(blobs)])
 
+    def set_names(self, db: sqlite3.Connection, report_id: str, source: str, aliases: list[str]) -> None:
+        """Set the file a report is said to be read from and its other names (files gone, or moved)."""
+        db.execute("UPDATE reports SET source = ?, aliases = ? WHERE id = ?",
+                   (source, json.dumps(aliases), report_id))
+
     def add_alias(self, db: sqlite3.Connection, report_id: str, source: str) -> None:
         """Record another file name under which the same report's content was found."""
         row = db.execute("SELECT source, aliases FROM reports WHERE id = ?", (report_id,)).fetchone()

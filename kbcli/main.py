@@ -76,8 +76,13 @@ def ingest(config: Config, paths: tuple[Path, ...], quiet: bool, prune: bool) ->
 
 
 def _prune(index, folders: list[Path]) -> int:
-    from ingest.removal import missing_reports, remove_report
+    from ingest.removal import missing_reports, remove_report, renamed_reports
 
+    for report, source, aliases in renamed_reports(index, folders):
+        with index.catalog.transaction() as db:
+            index.catalog.set_names(db, report.id, source, aliases)
+        if source != report.source:
+            click.echo(f"FLYTT {report.id}: filen {report.source} finns inte längre, källa nu {source}", err=True)
     gone = missing_reports(index, folders)
     for report in gone:
         remove_report(index, report.id)

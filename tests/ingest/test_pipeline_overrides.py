@@ -122,6 +122,24 @@ def test_prune_removes_reports_whose_file_is_gone(folder, tmp_path, shared):
     index.close()
 
 
+def test_prune_keeps_a_report_another_of_its_files_still_holds(folder, tmp_path):
+    shutil.copy(folder / "orsa.txt", folder / "orsa-kopia.txt")  # read first: the source, orsa.txt an alias
+    data_dir = tmp_path / "index"
+    assert "duplicate=1" in kb(data_dir, "ingest", str(folder)).output
+    [row] = reports(data_dir).values()
+    assert Path(row["source"]).name == "orsa-kopia.txt"
+    (folder / "orsa-kopia.txt").unlink()
+    result = kb(data_dir, "ingest", "--prune", str(folder))
+    assert f"FLYTT {row['id']}" in result.output and "removed=0" in result.output
+    index = assert_consistent(data_dir)
+    [report] = index.catalog.reports()
+    assert Path(report.source) == folder / "orsa.txt" and report.aliases == ()  # the gone name dropped
+    index.close()
+    (folder / "orsa.txt").unlink()
+    result = kb(data_dir, "ingest", "--prune", str(folder))
+    assert f"BORT {row['id']}" in result.output and "removed=1" in result.output and reports(data_dir) == {}
+
+
 @pytest.fixture(scope="module")
 def corpus_chunks(tmp_path_factory):
     data_dir = tmp_path_factory.mktemp("corpus") / "index"
