@@ -274,13 +274,16 @@ class LexicalIndex:
         meta = dict(self._conn.execute("SELECT key, value FROM lex_meta"))
         return meta.get("index_id", ""), int(meta.get("generation", 0))
 
+    def _is_current(self, matrix: bm25_matrix.Bm25Matrix | None) -> bool:
+        """Whether a matrix was built from this index as it is now."""
+        return matrix is not None and (matrix.index_id, matrix.generation) == self._state()
+
     def _current_matrix(self) -> bm25_matrix.Bm25Matrix | None:
         """The BM25 matrix if it reflects the index as it is now; else None (and maybe a rebuild)."""
         if not self.use_matrix:
             return None
-        matrix = self._matrix
-        if matrix is not None and (matrix.index_id, matrix.generation) == self._state():
-            return matrix
+        if self._is_current(self._matrix):
+            return self._matrix
         self._matrix = None  # stale for good (generations only grow): free it before building anew
         if self.build_in_background and self._db_path is not None and not (
                 self._building and self._building.is_alive()):
@@ -294,7 +297,7 @@ class LexicalIndex:
             return False
         matrix = bm25_matrix.Bm25Matrix.load(self._matrix_path)
         with self._lock:
-            if matrix is None or (matrix.index_id, matrix.generation) != self._state():
+            if not self._is_current(matrix):
                 return False
             self._matrix = matrix
             return True
