@@ -149,9 +149,10 @@ def _overlaps(chunk: Chunk, kept: list[Chunk]) -> bool:
 
 
 def _wording(chunk: Chunk) -> tuple[str, str]:
-    """A passage's report and words: a report that repeats a passage word for word (Mellerud's
-    recommendation list, in its summary and at its end) shows it once per result list."""
-    return chunk.report_id, " ".join(chunk.text.split())
+    """A passage's report and text: a report that repeats a passage word for word (Mellerud's
+    recommendation list, in its summary and at its end) shows it once per result list. The text
+    as stored (chunks are cut the same way everywhere), so the key costs a hash, not a pass."""
+    return chunk.report_id, chunk.text
 
 
 class Searcher:
