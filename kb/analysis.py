@@ -9,7 +9,10 @@ meet on one term and a hit is not counted twice (see `fold_diacritics`).
 from __future__ import annotations
 
 import re
+import threading
 import unicodedata
+import weakref
+from collections import OrderedDict
 from collections.abc import Iterable
 from functools import lru_cache
 from typing import TYPE_CHECKING
@@ -185,7 +188,7 @@ def match_spans(
 ) -> list[tuple[int, int]]:
     """Spans of `text` whose terms meet a query term, so excerpts can mark what matched."""
     wanted = {t for t, w in analyze_query_weighted(query, decompounder) if w >= 0.5}
-    hits = sorted({(s, e) for terms, s, e in analyze_spans(text, decompounder) if wanted & {t for t, _ in terms}})
+    hits = sorted({(s, e) for terms, s, e in _term_spans(text, decompounder) if wanted & terms})
     merged: list[tuple[int, int]] = []
     for s, e in hits:
         if merged and s <= merged[-1][1]:
@@ -193,6 +196,30 @@ def match_spans(
         else:
             merged.append((s, e))
     return merged
+
+
+_SPAN_CACHE_SIZE = 2048
+_span_caches: weakref.WeakKeyDictionary[Decompounder, OrderedDict] = weakref.WeakKeyDictionary()
+_span_lock = threading.Lock()
+
+
+def _term_spans(text: str, decompounder: Decompounder | None) -> tuple[tuple[frozenset[str], int, int], ...]:
+    """A text's words with their terms, remembered per decompounder (a vocabulary the index has
+    replaced is dropped with it): a page marks the same passages for query after query, and
+    analysing the passage is most of the work."""
+    dec = default_decompounder() if decompounder is None else decompounder
+    with _span_lock:
+        cache = _span_caches.setdefault(dec, OrderedDict())
+        found = cache.get(text)
+        if found is not None:
+            cache.move_to_end(text)
+            return found
+    found = tuple((frozenset(t for t, _ in terms), s, e) for terms, s, e in analyze_spans(text, dec))
+    with _span_lock:
+        cache[text] = found
+        if len(cache) > _SPAN_CACHE_SIZE:
+            cache.popitem(last=False)
+    return found
 
 
 @lru_cache(maxsize=1)

@@ -18,6 +18,7 @@ from kb.analysis import (
     term,
     tokenize_with_offsets,
 )
+from tests.conftest import CORPUS
 
 
 def test_normalize_composes_and_expands_ligatures():
@@ -140,3 +141,22 @@ def test_analyze_never_fails_and_yields_clean_terms(text):
         assert " " not in t and '"' not in t
     for s, e in match_spans(text, text):
         assert 0 <= s < e <= len(text)
+
+
+def test_match_spans_remembers_a_passage_per_vocabulary_and_forgets_a_replaced_one():
+    import gc
+    import weakref
+
+    from kb import analysis
+    from kb.compounds import BASE_VOCABULARY, Decompounder
+
+    text = (CORPUS / "ale-2015-arbetsmarknadsenhet-forsorjningsstod.txt").read_text(encoding="utf-8")[:3000]
+    first = Decompounder(BASE_VOCABULARY)
+    spans = match_spans("arbetsmarknad AF", text, first)
+    assert spans and match_spans("arbetsmarknad AF", text, first) == spans  # answered from memory
+    assert match_spans("arbetsmarknad AF", text, Decompounder(BASE_VOCABULARY)) == spans  # same words, same marks
+    assert first in analysis._span_caches
+    held = weakref.ref(first)
+    del first
+    gc.collect()
+    assert held() is None  # the memory does not keep a vocabulary the index has replaced alive
