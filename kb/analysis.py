@@ -188,7 +188,8 @@ def match_spans(
 ) -> list[tuple[int, int]]:
     """Spans of `text` whose terms meet a query term, so excerpts can mark what matched."""
     wanted = {t for t, w in analyze_query_weighted(query, decompounder) if w >= 0.5}
-    hits = sorted({(s, e) for terms, s, e in _term_spans(text, decompounder) if wanted & terms})
+    spans_of = _term_spans(text, decompounder)
+    hits = sorted({span for t in wanted for span in spans_of.get(t, ())})
     merged: list[tuple[int, int]] = []
     for s, e in hits:
         if merged and s <= merged[-1][1]:
@@ -198,15 +199,15 @@ def match_spans(
     return merged
 
 
-_SPAN_CACHE_SIZE = 2048
+_SPAN_CACHE_SIZE = 256  # about 20 KB each: 5 MB
 _span_caches: weakref.WeakKeyDictionary[Decompounder, OrderedDict] = weakref.WeakKeyDictionary()
 _span_lock = threading.Lock()
 
 
-def _term_spans(text: str, decompounder: Decompounder | None) -> tuple[tuple[frozenset[str], int, int], ...]:
-    """A text's words with their terms, remembered per decompounder (a vocabulary the index has
-    replaced is dropped with it): a page marks the same passages for query after query, and
-    analysing the passage is most of the work."""
+def _term_spans(text: str, decompounder: Decompounder | None) -> dict[str, tuple[tuple[int, int], ...]]:
+    """Where each term of a text occurs, remembered per decompounder for the last 256 texts (a
+    vocabulary the index has replaced is dropped with it): a page marks the same passages for
+    query after query, and analysing the passage is most of the work."""
     dec = default_decompounder() if decompounder is None else decompounder
     with _span_lock:
         cache = _span_caches.setdefault(dec, OrderedDict())
@@ -214,7 +215,11 @@ def _term_spans(text: str, decompounder: Decompounder | None) -> tuple[tuple[fro
         if found is not None:
             cache.move_to_end(text)
             return found
-    found = tuple((frozenset(t for t, _ in terms), s, e) for terms, s, e in analyze_spans(text, dec))
+    spans: dict[str, list[tuple[int, int]]] = {}
+    for terms, start, end in analyze_spans(text, dec):
+        for t, _ in terms:
+            spans.setdefault(t, []).append((start, end))
+    found = {t: tuple(where) for t, where in spans.items()}
     with _span_lock:
         cache[text] = found
         if len(cache) > _SPAN_CACHE_SIZE:
