@@ -72,6 +72,23 @@ def fold_diacritics(token: str) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
+#: English function words, to tell an English query from a Swedish one (`looks_english`); not
+#: "for", "in", "at": Swedish typed without å, ä, ö has them too ("malgrupp for insatser").
+ENGLISH_FUNCTION_WORDS = frozenset(
+    str.split(
+        "the of and to on with by from as is are was were be been this that these those which who "
+        "what how why when where does did not no their its our an or"
+    )
+)
+
+
+def looks_english(query: str) -> bool:
+    """Whether a query is written in English: more English function words than Swedish
+    stopwords ("internal control of procurement"; "kontroll av upphandling" is Swedish)."""
+    words = [lowercase(w) for w, _, _ in tokenize_with_offsets(query)]
+    return sum(w in ENGLISH_FUNCTION_WORDS for w in words) > sum(w in STOPWORDS for w in words)
+
+
 def is_stopword(token: str) -> bool:
     """Function words carry no topic; dropping them shortens postings and sharpens BM25."""
     return token in STOPWORDS

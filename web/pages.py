@@ -6,6 +6,7 @@ from pathlib import Path
 
 from flask import Blueprint, render_template, request, send_file
 
+from kb.analysis import looks_english
 from kb.errors import BadQuery, NotFound, StoreUnavailable
 from kb.highlight import excerpt
 from kb.search import Filters
@@ -50,6 +51,7 @@ def search_page():
         excerpts=_excerpts(result, query), groups=facet_groups(known, facets, filters),
         years=year_options(known, facets), grouped=grouped, k=request.args.get("k", ""),
         report_groups=group_by_report(result.hits) if result and grouped else None,
+        english=bool(result) and looks_english(query),
     ), 400 if error else 200
 
 

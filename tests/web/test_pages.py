@@ -32,6 +32,18 @@ def test_excerpts_mark_what_the_search_matched_not_just_the_typed_letters(client
     assert "af" in marked or "samverkan" in marked
 
 
+@pytest.mark.parametrize("query, english", [
+    ("internal control of procurement", True),
+    ("cooperation between social services and the employment service", True),
+    ("intern kontroll av försörjningsstöd", False),
+    ("Hur följer socialnämnden upp arbetsmarknadsenhetens arbete?", False),
+    ("SIP", False),
+])
+def test_an_english_query_is_told_the_reports_are_in_swedish(client, query, english):
+    page = client.get("/", query_string={"q": query}).get_data(as_text=True)
+    assert ("ser ut att vara på engelska" in page) is english
+
+
 def test_report_page_has_every_chunk_as_an_anchor(client, corpus_index):
     report_id = "mellerud-2024-arbetsmarknadsverksamheten"
     page = client.get(f"/reports/{report_id}").get_data(as_text=True)
