@@ -114,8 +114,21 @@ class Pipeline:
             summary.outcomes.append(outcome)
             if on_file:
                 on_file(outcome)
+        self._embed_missing_findings()
         self.index.lexical.ensure_matrix()
         return summary
+
+    def _embed_missing_findings(self) -> None:
+        """Store vectors for the findings of reports ingested before finding vectors were kept,
+        so an older index catches up on its next ingest without re-embedding its chunks."""
+        catalog = self.index.catalog
+        missing = catalog.findings_without_vectors()
+        if not missing:
+            return
+        vectors = self._embed([text for _, _, text in missing], counted=0)
+        with catalog.transaction() as db:
+            catalog.put_finding_vector_rows(db, [(report_id, ord_, to_blob(v))
+                                                 for (report_id, ord_, _), v in zip(missing, vectors, strict=True)])
 
     def ingest_file(self, path: Path) -> FileOutcome:
         """Ingest one file; every error becomes a failed outcome naming the reason."""

@@ -161,8 +161,11 @@ class Catalog:
     def put_finding_vectors(self, db: sqlite3.Connection, report_id: str, blobs: list[bytes]) -> None:
         """Store a report's finding vectors, in its findings' order; call inside the transaction
         that writes the findings."""
-        db.executemany("INSERT OR REPLACE INTO finding_vectors (report_id, ord, vector) VALUES (?, ?, ?)",
-                       [(report_id, i, blob) for i, blob in enumerate(blobs)])
+        self.put_finding_vector_rows(db, [(report_id, i, blob) for i, blob in enumerate(blobs)])
+
+    def put_finding_vector_rows(self, db: sqlite3.Connection, rows: list[tuple[str, int, bytes]]) -> None:
+        """Store (report id, finding number, vector blob) rows."""
+        db.executemany("INSERT OR REPLACE INTO finding_vectors (report_id, ord, vector) VALUES (?, ?, ?)", rows)
 
     def set_names(self, db: sqlite3.Connection, report_id: str, source: str, aliases: list[str]) -> None:
         """Set the file a report is said to be read from and its other names (files gone, or moved)."""
@@ -243,6 +246,13 @@ class Catalog:
             rows = self._query(f"SELECT chunk_id, vectors FROM line_vectors WHERE chunk_id IN ({marks})", part)
             found.update((row[0], row[1]) for row in rows)
         return found
+
+    def findings_without_vectors(self) -> list[tuple[str, int, str]]:
+        """(report id, finding number, text) of findings with no stored vector (older ingests)."""
+        rows = self._query("SELECT f.report_id, f.ord, f.text FROM findings f LEFT JOIN finding_vectors v"
+                           " ON v.report_id = f.report_id AND v.ord = f.ord WHERE v.vector IS NULL"
+                           " ORDER BY f.report_id, f.ord")
+        return [(row[0], row[1], row[2]) for row in rows]
 
     def finding_vectors(self, texts: list[str]) -> dict[str, bytes]:
         """Stored vector blobs of the findings with these texts (one text, one vector: the

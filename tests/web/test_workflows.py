@@ -144,3 +144,8 @@ def test_compare_reads_the_finding_vectors_ingest_stored(fake_index, corpus_copy
     before, after = _relevance(body), _relevance(again)
     assert after and {t: before[t] for t in after if t in before} == pytest.approx(
         {t: after[t] for t in after if t in before}, abs=2e-3)
+
+    ingest_folder(fake_index, corpus_copy)  # the next ingest stores what an older one did not
+    assert stored() == len(catalog.findings()) and catalog.findings_without_vectors() == []
+    _, embedded = _compare_with_embeds_counted(fake_index, monkeypatch)
+    assert embedded == []
