@@ -80,10 +80,33 @@ def graded(path: Path = GRADED) -> set[tuple[str, str]]:
     return {(row["qid"], row["passage"]) for row in rows}
 
 
+def _grams(text: str) -> set[tuple[str, ...]]:
+    words = re.findall(r"[^\W_]+", unicodedata.normalize("NFC", text).casefold())
+    return set(zip(*(words[i:] for i in range(4)), strict=False))
+
+
+@cache
+def _source_grams() -> dict[str, set[tuple[str, ...]]]:
+    return {name: _grams(text) for name, text in sources().items()}
+
+
 def source_of(passage: str) -> str:
-    """The file a passage of the index was read from (by its words, so any chunking will do)."""
-    start = normalise(passage)[:120]
-    return next(name for name, text in sources().items() if start in normalise(text))
+    """The file a passage of the index was read from: the one sharing most of its runs of four
+    words (any chunking, and markup a reader removed, will do)."""
+    grams = _grams(passage)
+    shared = {name: len(grams & known) for name, known in _source_grams().items()}
+    best = max(shared, key=shared.get)
+    if not shared[best]:
+        raise ValueError(f"no report holds the passage {passage[:60]!r}")
+    return best
+
+
+def _file_of(passage: str) -> str:
+    """The passage's report, or "" for one too short to tell (a bare heading: no phrase to name)."""
+    try:
+        return source_of(passage)
+    except ValueError:
+        return ""
 
 
 def pool(run, queries: list[EvalQuery], seen: set[tuple[str, str]], assessors: int,
@@ -111,7 +134,7 @@ def pool(run, queries: list[EvalQuery], seen: set[tuple[str, str]], assessors: i
             "qid": q.id, "query": q.query, "kind": q.kind,
             "already_judged": [{"phrase": r.phrase, "grade": r.grade} for r in q.relevant],
             "passages": [{"item": f"{q.id}#{hit.chunk_id}", "chunk_id": hit.chunk_id, "kommun": hit.kommun,
-                          "report": hit.title, "section": hit.section, "file": source_of(hit.text),
+                          "report": hit.title, "section": hit.section, "file": _file_of(hit.text),
                           "text": hit.text} for hit in hits]})
     return [b for b in batches if b]
 

@@ -39,6 +39,9 @@ def test_a_phrase_must_name_one_place_of_one_report_on_one_line():
 def test_a_pooled_passage_is_traced_to_its_report_by_its_words():
     passage = _paragraph("Aktgranskning har genomförts i 11")
     assert source_of(passage) == ALE
+    assert source_of(passage.replace("Aktgranskning", "**Aktgranskning**")) == ALE  # markup a reader drops
+    with pytest.raises(ValueError, match="no report holds"):
+        source_of("7. Granskningsresultat")  # a bare heading: too short to tell
 
 
 def test_pool_leaves_out_judged_and_already_pooled_passages_and_keeps_queries_whole(dev):
