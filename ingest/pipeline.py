@@ -127,8 +127,8 @@ class Pipeline:
             return
         vectors = self._embed([text for _, _, text in missing], counted=0)
         with catalog.transaction() as db:
-            catalog.put_finding_vector_rows(db, [(report_id, ord_, to_blob(v))
-                                                 for (report_id, ord_, _), v in zip(missing, vectors, strict=True)])
+            catalog.put_finding_vectors(db, [(report_id, ord_, to_blob(v))
+                                             for (report_id, ord_, _), v in zip(missing, vectors, strict=True)])
 
     def ingest_file(self, path: Path) -> FileOutcome:
         """Ingest one file; every error becomes a failed outcome naming the reason."""
@@ -191,7 +191,7 @@ class Pipeline:
             catalog.replace_report(db, report, document.text, document.pages, document.warnings,
                                    fingerprint, chunks, findings)
             catalog.put_line_vectors(db, line_vectors)
-            catalog.put_finding_vectors(db, report_id, finding_vectors)
+            catalog.put_finding_vectors(db, [(report_id, i, blob) for i, blob in enumerate(finding_vectors)])
             self.index.lexical.upsert_in_transaction(report_id, [
                 (c.id, contextual_text(c, meta), chunk_metadata(c, report)) for c in chunks])
         self.index.vectors.delete(old_ids - {c.id for c in chunks})

@@ -43,8 +43,8 @@ def renamed_reports(index: Index, folders: list[Path]) -> list[tuple[Report, str
     renamed = []
     for report, names in _under(index, folders):
         kept = [p for p in names if p.exists() or not any(root in p.resolve().parents for root in roots)]
-        if kept and kept != names and any(p.exists() for p in kept):
-            source = next(p for p in kept if p.exists()) if not kept[0].exists() else kept[0]
+        source = next((p for p in kept if p.exists()), None)
+        if source is not None and kept != names:
             renamed.append((report, str(source), [str(p) for p in kept if p != source]))
     return renamed
 

@@ -158,13 +158,9 @@ class Catalog:
         db.executemany("INSERT OR REPLACE INTO line_vectors (chunk_id, vectors) VALUES (?, ?)",
                        list(blobs.items()))
 
-    def put_finding_vectors(self, db: sqlite3.Connection, report_id: str, blobs: list[bytes]) -> None:
-        """Store a report's finding vectors, in its findings' order; call inside the transaction
+    def put_finding_vectors(self, db: sqlite3.Connection, rows: list[tuple[str, int, bytes]]) -> None:
+        """Store (report id, finding number, vector blob) rows; at ingest, inside the transaction
         that writes the findings."""
-        self.put_finding_vector_rows(db, [(report_id, i, blob) for i, blob in enumerate(blobs)])
-
-    def put_finding_vector_rows(self, db: sqlite3.Connection, rows: list[tuple[str, int, bytes]]) -> None:
-        """Store (report id, finding number, vector blob) rows."""
         db.executemany("INSERT OR REPLACE INTO finding_vectors (report_id, ord, vector) VALUES (?, ?, ?)", rows)
 
     def set_names(self, db: sqlite3.Connection, report_id: str, source: str, aliases: list[str]) -> None:

@@ -240,11 +240,9 @@ class LexicalIndex:
 
     def _chunk_ids(self, ranked: list[tuple[int, float]]) -> list[tuple[str, float]]:
         """Rowids to chunk ids, best score first and chunk id next (the FTS5 path's order)."""
-        if not ranked:
-            return []
-        marks = ",".join("?" * len(ranked))
-        ids = dict(self._conn.execute(f"SELECT rowid, chunk_id FROM lex_chunks WHERE rowid IN ({marks})",
-                                      [r for r, _ in ranked]))
+        ids: dict[int, str] = {}
+        for part, marks in in_batches([r for r, _ in ranked]):
+            ids.update(self._conn.execute(f"SELECT rowid, chunk_id FROM lex_chunks WHERE rowid IN ({marks})", part))
         found = [(ids[r], score) for r, score in ranked if r in ids]
         return sorted(found, key=lambda item: (-item[1], item[0]))
 
@@ -266,8 +264,10 @@ class LexicalIndex:
 
     def _doc_freqs(self, terms: list[str]) -> dict[str, int]:
         """Chunks holding each term, from FTS5's vocabulary table."""
-        marks = ",".join("?" * len(terms))
-        return dict(self._conn.execute(f"SELECT term, doc FROM lex_terms WHERE term IN ({marks})", terms))
+        found: dict[str, int] = {}
+        for part, marks in in_batches(terms):
+            found.update(self._conn.execute(f"SELECT term, doc FROM lex_terms WHERE term IN ({marks})", part))
+        return found
 
     def _state(self) -> tuple[str, int]:
         """This index's identity and generation, which a BM25 matrix must carry to be used."""

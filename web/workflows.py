@@ -109,11 +109,11 @@ def compare_page():
         except StoreUnavailable:
             return error_page(503, UNAVAILABLE)
     excerpts = {}
+    decompounder = index().lexical.decompounder
     for row in rows or []:
         for hit in (row.best, row.bedomning):
             if hit:
-                excerpts[hit.chunk_id] = excerpt(hit.text, query, width=360,
-                                                 decompounder=index().lexical.decompounder)
+                excerpts[hit.chunk_id] = excerpt(hit.text, query, width=360, decompounder=decompounder)
     return render_template("compare.html", query=query, rows=rows, error=error,
                            excerpts=excerpts), 400 if error else 200
 
