@@ -259,7 +259,7 @@ def findings(config: Config, as_json: bool, kommun: tuple[str, ...]) -> None:
                                       "those of the blind pooled judging, or both.")
 @click.pass_obj
 def evaluate(config: Config, sets: tuple[Path, ...], worst: int, by_kind: bool, judged: str) -> None:
-    """Score lexical, dense and hybrid search on judged queries (nDCG@10, Recall@5, MRR@10, hit@1).
+    """Score lexical, dense and hybrid search on judged queries (nDCG@10, Recall@5, MRR@10, hit@1, best@1).
 
     Run it on an index holding the evaluation corpus: corpus/ and ../shared/data/real/audits/.
     """

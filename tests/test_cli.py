@@ -105,7 +105,7 @@ def test_eval_prints_the_three_methods_side_by_side(fake_index, corpus_copy):
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     header = next(line for line in lines if line.startswith("method"))
-    assert header.split()[2:] == ["ndcg@10", "recall@5", "mrr@10", "hit@1"]
+    assert header.split()[2:] == ["ndcg@10", "recall@5", "mrr@10", "hit@1", "best@1"]
     for method in ("lexical", "dense", "hybrid"):
         row = next(line for line in lines if line.startswith(method)).split()
         assert row[1] == "3" and all(0.0 <= float(x) <= 1.0 for x in row[2:])

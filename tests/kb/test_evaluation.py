@@ -9,6 +9,7 @@ from kb.evaluation import (
     EvalQuery,
     EvalReport,
     Relevant,
+    best_at_1,
     evaluate,
     format_table,
     hit_at_1,
@@ -92,11 +93,17 @@ def test_mrr_at_k():
     assert mrr_at_k([]) == 0.0
 
 
-def test_hit_at_1_needs_the_highest_grade():
-    assert hit_at_1(3, 3) == 1.0
-    assert hit_at_1(2, 3) == 0.0
-    assert hit_at_1(2, 2) == 1.0
-    assert hit_at_1(0, 0) == 0.0
+def test_hit_at_1_takes_any_relevant_passage():
+    assert hit_at_1(3) == 1.0
+    assert hit_at_1(1) == 1.0
+    assert hit_at_1(0) == 0.0
+
+
+def test_best_at_1_needs_the_highest_grade():
+    assert best_at_1(3, 3) == 1.0
+    assert best_at_1(2, 3) == 0.0
+    assert best_at_1(2, 2) == 1.0
+    assert best_at_1(0, 0) == 0.0
 
 
 def test_score_query_and_evaluate():
@@ -106,14 +113,15 @@ def test_score_query_and_evaluate():
     assert row.ndcg == pytest.approx((3 + 7 / 2) / idcg)
     assert row.recall == pytest.approx(2 / 3)
     assert row.mrr == 1.0
-    assert row.hit1 == 0.0
+    assert row.hit1 == 1.0  # the top hit is relevant (grade 2) ...
+    assert row.best1 == 0.0  # ... but not of the query's best grade (3)
     assert row.gains == (2, 0, 3)
 
     report = evaluate(lambda q: hits if q == QUERY.query else [], [QUERY])
     assert report.rows == (row,)
     assert report.mean("mrr@10") == 1.0
     empty = score_query([], QUERY)
-    assert (empty.ndcg, empty.recall, empty.mrr, empty.hit1) == (0.0, 0.0, 0.0, 0.0)
+    assert (empty.ndcg, empty.recall, empty.mrr, empty.hit1, empty.best1) == (0.0,) * 5
 
 
 def test_format_table_and_worst_queries():
@@ -122,7 +130,7 @@ def test_format_table_and_worst_queries():
     report = EvalReport((good, bad))
     table = format_table({"bm25": report, "hybrid-long-name": EvalReport((good,))})
     lines = table.splitlines()
-    assert lines[0].split() == ["method", "n", "ndcg@10", "recall@5", "mrr@10", "hit@1"]
+    assert lines[0].split() == ["method", "n", "ndcg@10", "recall@5", "mrr@10", "hit@1", "best@1"]
     assert lines[1].split()[:2] == ["bm25", "2"]
     assert lines[1].split()[4] == "0.500"  # MRR mean of 1 and 0
     assert len({len(line) for line in lines}) == 1
