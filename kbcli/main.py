@@ -267,7 +267,9 @@ def evaluate(config: Config, sets: tuple[Path, ...], worst: int, by_kind: bool, 
     from kb.evaluation import evaluate as run_eval
     from kb.search import MODES, Searcher
 
-    searcher = Searcher(_open_index(config))
+    index = _open_index(config)
+    searcher = Searcher(index)
+    click.echo(_index_line(index, config))
     repo = Path(__file__).resolve().parents[1]
     for path in sets or (repo / "eval" / "dev.jsonl", repo / "eval" / "heldout.jsonl"):
         queries = judged_by(load_queries(path), JUDGED_BY if judged == "all" else (judged,))
@@ -279,6 +281,22 @@ def evaluate(config: Config, sets: tuple[Path, ...], worst: int, by_kind: bool, 
         click.echo("Worst hybrid queries:")
         for row in worst_queries(reports["hybrid"], worst):
             click.echo(f"  {row.id:<12} nDCG {row.ndcg:.2f}  {row.kind:<13} {row.query}  gains={list(row.gains)}")
+
+
+def _index_line(index, config: Config) -> str:
+    """What the figures were measured on: two builds differ when the model's runtime does, so the
+    runtime's versions are printed beside the index."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    versions = []
+    for package in ("onnxruntime", "torch", "sentence-transformers", "transformers"):
+        try:
+            versions.append(f"{package} {version(package)}")
+        except PackageNotFoundError:
+            continue
+    reports, chunks = index.catalog.counts()
+    return (f"Index: {reports} reports, {chunks} passages · model {index.embedder.name}"
+            f" ({config.model_backend}) · {', '.join(versions)}")
 
 
 def main() -> None:  # pragma: no cover

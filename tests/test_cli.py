@@ -104,6 +104,7 @@ def test_eval_prints_the_three_methods_side_by_side(fake_index, corpus_copy):
     result = CliRunner().invoke(cli, ["eval", "--set", str(small), "--worst", "2"], env=_env(fake_index))
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
+    assert lines[0].startswith("Index: 5 reports, ") and "model hashing-" in lines[0]  # what was measured
     header = next(line for line in lines if line.startswith("method"))
     assert header.split()[2:] == ["ndcg@10", "recall@5", "mrr@10", "hit@1", "best@1"]
     for method in ("lexical", "dense", "hybrid"):
