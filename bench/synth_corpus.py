@@ -53,7 +53,7 @@ def paragraphs() -> list[str]:
 
 
 def kommuner() -> list[str]:
-    lines = (REPO / "ingest/data/kommuner.txt").read_text(encoding="utf-8").splitlines()
+    lines = (REPO / "kb/data/kommuner.txt").read_text(encoding="utf-8").splitlines()
     return [x.strip() for x in lines if x.strip() and not x.startswith("#") and not x.startswith("Region")]
 
 

@@ -1,23 +1,12 @@
-"""Which kommun or region a report is about, matched against the official list shipped as data."""
+"""Which kommun or region a report is about, matched against the official list (kb.places)."""
 
 from __future__ import annotations
 
 import re
 from collections import Counter
 from functools import lru_cache
-from pathlib import Path
 
-_DATA = Path(__file__).with_name("data") / "kommuner.txt"
-
-
-@lru_cache(maxsize=1)
-def load_places() -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """(kommuner, regioner) from the shipped list, read once."""
-    names = [ln.strip() for ln in _DATA.read_text(encoding="utf-8").splitlines()]
-    names = [n for n in names if n and not n.startswith("#")]
-    regions = tuple(n for n in names if n.startswith("Region ") or n.endswith("regionen"))
-    kommuner = tuple(n for n in names if n not in regions)
-    return kommuner, regions
+from kb.places import load_places
 
 
 @lru_cache(maxsize=1)

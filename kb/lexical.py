@@ -23,9 +23,12 @@ from pathlib import Path
 
 from kb import bm25_matrix
 from kb.analysis import analyze, analyze_query_weighted, vocabulary_of
+from kb.analysis import term as index_term
 from kb.catalog import in_batches
 from kb.compounds import BASE_VOCABULARY, Decompounder
 from kb.errors import BadQuery
+from kb.places import load_places
+from kb.spelling import Speller, Spelling
 
 #: Filter keys that match one of several values of a chunk column.
 LIST_FILTERS = ("kommun", "firm", "section_type", "doc_type")
@@ -98,6 +101,7 @@ class LexicalIndex:
         self._data_version = -1
         self._analyzed: dict[str, list[tuple[str, float]]] = {}  # query -> weighted terms, this vocabulary
         self._decompounder = Decompounder(BASE_VOCABULARY)
+        self._speller: Speller | None = None  # built on first use, for the vocabulary in use
         self._refresh_vocabulary()
         file = next((f for _, name, f in conn.execute("PRAGMA database_list") if name == "main"), "")
         self._db_path = Path(file) if file else None
@@ -121,6 +125,7 @@ class LexicalIndex:
         decompounder = Decompounder(BASE_VOCABULARY)
         decompounder.add(w for (w,) in words)
         self._decompounder = decompounder
+        self._speller = None
         self._analyzed.clear()
         self._data_version = version
 
@@ -145,6 +150,7 @@ class LexicalIndex:
             self._decompounder.add(w for w, n in fresh.items() if n >= MIN_VOCAB_CHUNKS)
             self._decompounder.add(self._known_words(fresh))
             self._analyzed.clear()
+            self._speller = None
             for (chunk_id, text, fields), words in zip(chunks, words_per_chunk, strict=True):
                 cur = self._conn.execute(
                     "INSERT INTO lex_chunks (chunk_id, report_id, kommun, year, firm,"
@@ -191,6 +197,7 @@ class LexicalIndex:
             return
         gone = Counter(w for _, words in rows for w in (words or "").split())
         self._bump_vocabulary(gone, -1)
+        self._speller = None
         ids = [(r,) for r, _ in rows]
         self._conn.executemany("DELETE FROM lex_fts WHERE rowid = ?", ids)
         self._conn.executemany("DELETE FROM lex_chunk_words WHERE rowid = ?", ids)
@@ -349,6 +356,17 @@ class LexicalIndex:
             if self._matrix is None or self._matrix.generation <= matrix.generation:
                 self._matrix = matrix
         return matrix
+
+    def spell(self, query: str) -> Spelling:
+        """The query with the words this index has never seen corrected (`kb.spelling`)."""
+        with self._lock:
+            self._refresh_vocabulary()
+            if self._speller is None:
+                counts = dict(self._conn.execute("SELECT word, chunks FROM lex_vocab WHERE chunks >= ?",
+                                                 (MIN_VOCAB_CHUNKS,)))
+                self._speller = Speller(counts, known_term=lambda word: bool(self._doc_freqs([index_term(word)])),
+                                        protected=[name for names in load_places() for name in names])
+            return self._speller.correct(query)
 
     def query_terms(self, query: str) -> list[tuple[str, float]]:
         """The weighted terms a query is searched with (after decompounding and the thesaurus)."""

@@ -94,10 +94,14 @@ class Filters:
 
 @dataclass(frozen=True)
 class SearchResult:
-    query: str
+    query: str  # as typed
     hits: list[Hit]
     facets: dict[str, dict[str, int]] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
+    #: What was searched when the speller changed words of the query (`kb.spelling`), and the
+    #: words it changed as (typed, corrected); the query itself and () otherwise.
+    searched: str = ""
+    corrections: tuple[tuple[str, str], ...] = ()
 
 
 def validate(query: str, k: int) -> str:
@@ -163,13 +167,20 @@ class Searcher:
         self.candidates = candidates
 
     def search(self, query: str, k: int = 10, filters: Filters | None = None,
-               mode: str = "hybrid") -> SearchResult:
-        """Ranked passages for a query; `mode` picks one retriever alone, for evaluation."""
-        query = validate(query, k)
+               mode: str = "hybrid", spell: bool = True) -> SearchResult:
+        """Ranked passages for a query; `mode` picks one retriever alone, for evaluation, and
+        `spell=False` searches the words exactly as typed."""
+        typed = query = validate(query, k)
         if mode not in MODES:
             raise BadQuery(f"Okänt sökläge {mode!r}.")
         filters = filters or Filters()
         timings: dict[str, float] = {}
+        corrections: tuple[tuple[str, str], ...] = ()
+        if spell:
+            t0 = time.perf_counter()
+            spelling = self.index.lexical.spell(query)
+            query, corrections = spelling.searched, spelling.changes
+            timings["spelling"] = time.perf_counter() - t0
         n = max(self.candidates, 3 * k)
         dense: list[tuple[str, float]] = []
         lexical: list[tuple[str, float]] = []
@@ -193,7 +204,7 @@ class Searcher:
             facets = self._facets_beside_filters(query, vector if mode != "lexical" else None, n, filters,
                                                  lexical=mode != "dense")
         timings["hits"] = time.perf_counter() - t0
-        return SearchResult(query, hits, facets, timings)
+        return SearchResult(typed, hits, facets, timings, searched=query, corrections=corrections)
 
     def _facets_beside_filters(self, query: str, vector, n: int, filters: Filters, *,
                                lexical: bool) -> dict[str, dict[str, int]]:

@@ -137,9 +137,11 @@ def _describe(outcome) -> str:
               help="Read one query a line; with --json, write one JSON object a line.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "md", "csv"]), default=None,
               help="Output: text (default), json (as --json), md or csv (passages with full citations).")
+@click.option("--exact", is_flag=True,
+              help="Search the words as typed (by default words the archive does not know are corrected).")
 @click.pass_obj
 def search(config: Config, query: str | None, k: int, as_json: bool, from_stdin: bool,
-           fmt: str | None) -> None:
+           fmt: str | None, exact: bool) -> None:
     """Search the index and print ranked passages with citations."""
     from kb.export import to_csv, to_markdown
     from kb.search import Searcher
@@ -156,19 +158,23 @@ def search(config: Config, query: str | None, k: int, as_json: bool, from_stdin:
         if from_stdin and not text.strip():
             continue
         try:
-            result = searcher.search(text, k=k)
+            result = searcher.search(text, k=k, spell=not exact)
         except KbError as exc:
             if not from_stdin:
                 raise click.ClickException(str(exc)) from exc
             failed = True
             click.echo(json.dumps({"query": text, "error": str(exc)}, ensure_ascii=False))
             continue
+        if result.corrections and not as_json:
+            click.echo(f"Sökte efter: {result.searched} (--exact söker på orden som de skrevs)", err=True)
         if fmt == "md":
-            click.echo(to_markdown(result.hits, title=f"Sökning: {result.query}"), nl=False)
+            click.echo(to_markdown(result.hits, title=f"Sökning: {result.searched}"), nl=False)
         elif fmt == "csv":
             click.echo(to_csv(result.hits), nl=False)
         elif as_json:
-            payload = {"query": result.query, "hits": [h.to_dict() for h in result.hits]}
+            payload = {"query": result.query, "searched": result.searched,
+                       "corrections": [{"typed": typed, "corrected": fixed} for typed, fixed in result.corrections],
+                       "hits": [h.to_dict() for h in result.hits]}
             click.echo(json.dumps(payload, ensure_ascii=False,
                                   indent=None if from_stdin else 2))
         else:

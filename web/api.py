@@ -9,7 +9,7 @@ from flask import Blueprint, jsonify, request
 from kb.errors import BadQuery, KbError, NotFound, StoreUnavailable
 from web.errors import UNAVAILABLE, respond_error
 from web.errors import json_error as _error
-from web.params import index, parse_search_args, searcher
+from web.params import index, parse_search_args, parse_spell, searcher
 from web.results import group_by_report
 
 api = Blueprint("api", __name__)
@@ -38,8 +38,10 @@ def kb_error(exc: KbError):
 @api.get("/api/search")
 def search():
     query, k, filters = parse_search_args(request.args, strict=True)
-    result = searcher().search(query, k=k, filters=filters)
-    body = {"query": result.query, "hits": [h.to_dict() for h in result.hits], "facets": result.facets}
+    result = searcher().search(query, k=k, filters=filters, spell=parse_spell(request.args))
+    body = {"query": result.query, "searched": result.searched,
+            "corrections": [{"typed": typed, "corrected": fixed} for typed, fixed in result.corrections],
+            "hits": [h.to_dict() for h in result.hits], "facets": result.facets}
     if request.args.get("group") == "report":
         body["groups"] = [{"report_id": g[0].report_id, "kommun": g[0].kommun, "year": g[0].year,
                            "title": g[0].title, "chunk_ids": [h.chunk_id for h in g]}

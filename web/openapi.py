@@ -91,12 +91,20 @@ SEARCH_PARAMS = [
     _list_param("audited_body", {"type": "string", "maxLength": 200}, "Only reports on these bodies"),
     {"name": "group", "in": "query", "required": False, "description": "`report`: also group hits by report",
      "schema": {"type": "string", "enum": ["report"]}},
+    {"name": "spell", "in": "query", "required": False,
+     "description": "`0`: search the words exactly as typed; by default words the archive does not know are "
+                    "corrected (typed without å/ä/ö, or misspelled) and `searched` says what was searched",
+     "schema": {"type": "string", "enum": ["0", "1", "true", "false"], "default": "1"}},
 ]
 
 SEARCH_RESULT = {
     "type": "object", "required": ["query", "hits"],
     "properties": {
         "query": {"type": "string"}, "hits": {"type": "array", "items": {"$ref": "#/components/schemas/Hit"}},
+        "searched": {"type": "string", "description": "The query as searched, after spelling correction"},
+        "corrections": {"type": "array", "items": {
+            "type": "object", "required": ["typed", "corrected"],
+            "properties": {"typed": {"type": "string"}, "corrected": {"type": "string"}}}},
         "groups": {"type": "array", "items": {"type": "object"}},
         "facets": {"type": "object", "additionalProperties": {
             "type": "object", "additionalProperties": {"type": "integer"}}},
@@ -176,7 +184,7 @@ def spec() -> dict:
             }},
             "/api/similar/{chunk_id}": {"get": {
                 "summary": "Passages like a given one (liknande avsnitt)", "operationId": "similar",
-                "parameters": [_CHUNK_ID, *[p for p in SEARCH_PARAMS if p["name"] != "q"]],
+                "parameters": [_CHUNK_ID, *[p for p in SEARCH_PARAMS if p["name"] not in ("q", "spell")]],
                 "responses": {"200": _json({"type": "object", "required": ["chunk_id", "hits"], "properties": {
                     "chunk_id": {"type": "string"}, "hits": SEARCH_RESULT["properties"]["hits"],
                     "facets": SEARCH_RESULT["properties"]["facets"]}}, "Similar passages"),

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Blueprint, render_template, request, send_file
+from flask import Blueprint, render_template, request, send_file, url_for
 
 from kb.analysis import looks_english
 from kb.errors import BadQuery, NotFound, StoreUnavailable
 from kb.highlight import excerpt
 from kb.search import Filters
 from web.errors import UNAVAILABLE, error_page
-from web.params import index, parse_search_args, searcher
+from web.params import index, parse_search_args, parse_spell, searcher
 from web.render import render_passage
 from web.results import SECTION_TYPE_LABELS, facet_groups, group_by_report, label_for, year_options
 
@@ -38,7 +38,7 @@ def search_page():
     try:
         query, k, filters = parse_search_args(request.args, strict=False)
         if query.strip() or "q" in request.args:
-            result = searcher().search(query, k=k, filters=filters)
+            result = searcher().search(query, k=k, filters=filters, spell=parse_spell(request.args))
     except BadQuery as exc:
         error = str(exc)
     except StoreUnavailable:
@@ -48,10 +48,13 @@ def search_page():
     grouped = request.args.get("group") == "report"
     return render_template(
         "search.html", query=query, result=result, error=error, filters=filters,
-        excerpts=_excerpts(result, query), groups=facet_groups(known, facets, filters),
+        excerpts=_excerpts(result, result.searched if result else query),
+        groups=facet_groups(known, facets, filters),
         years=year_options(known, facets), grouped=grouped, k=request.args.get("k", ""),
         report_groups=group_by_report(result.hits) if result and grouped else None,
         english=bool(result) and looks_english(query),
+        exact_url=url_for("pages.search_page", **{**request.args.to_dict(flat=False), "spell": "0"})
+        if result and result.corrections else None,
     ), 400 if error else 200
 
 

@@ -10,7 +10,7 @@ from kb.models import DOC_TYPES, SECTION_TYPES
 from kb.search import MAX_K, Filters
 
 LIST_PARAMS = ("kommun", "firm", "section_type", "doc_type", "audited_body")
-KNOWN_PARAMS = {"q", "k", "year_from", "year_to", "format", "group", *LIST_PARAMS}
+KNOWN_PARAMS = {"q", "k", "year_from", "year_to", "format", "group", "spell", *LIST_PARAMS}
 #: Filters whose values form a closed set: anything else is a typo or an attack, said as such.
 CLOSED_VALUES = {"section_type": SECTION_TYPES, "doc_type": DOC_TYPES}
 MAX_FILTER_VALUES, MAX_FILTER_CHARS = 50, 200
@@ -45,6 +45,14 @@ def parse_search_args(args: MultiDict, *, strict: bool) -> tuple[str, int, Filte
     if args.get("group", "") not in ("", "report"):
         raise BadQuery("Parametern group kan bara vara report.")
     return args.get("q", ""), k, Filters(year_from=year_from, year_to=year_to, **lists)
+
+
+def parse_spell(args: MultiDict) -> bool:
+    """`spell=0` searches the words exactly as typed; by default misspelled words are corrected."""
+    value = args.get("spell", "1").strip().lower()
+    if value not in ("", "0", "1", "false", "true"):
+        raise BadQuery("Parametern spell kan bara vara 0 eller 1.")
+    return value not in ("0", "false")
 
 
 def _check_values(name: str, values: tuple[str, ...]) -> None:

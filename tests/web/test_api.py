@@ -21,6 +21,18 @@ def test_search_returns_hits_with_contract_fields(client):
     assert len({hit["kommun"] for hit in body["hits"]}) >= 3
 
 
+def test_misspelled_words_are_corrected_and_said_so_unless_spell_is_0(client):
+    body = client.get("/api/search", query_string={"q": "genomförandplan forsorjningsstod", "k": 5}).get_json()
+    assert body["query"] == "genomförandplan forsorjningsstod"
+    assert body["searched"] == "genomförandeplan försörjningsstöd"
+    assert body["corrections"] == [{"typed": "genomförandplan", "corrected": "genomförandeplan"},
+                                   {"typed": "forsorjningsstod", "corrected": "försörjningsstöd"}]
+    assert any("genomförandeplan" in hit["text"] for hit in body["hits"])
+    exact = client.get("/api/search", query_string={"q": "genomförandplan forsorjningsstod", "spell": "0"}).get_json()
+    assert exact["searched"] == exact["query"] and exact["corrections"] == []
+    assert not any("genomförandeplan" in hit["text"] for hit in exact["hits"][:1])
+
+
 def test_api_and_cli_agree(client, corpus_index):
     from kb.search import Searcher
 
@@ -39,6 +51,7 @@ def test_api_and_cli_agree(client, corpus_index):
     ({"q": "kontroll", "k": "tio"}, 400, "heltal"),
     ({"q": "kontroll", "year_from": "x"}, 400, "heltal"),
     ({"q": "kontroll", "bogus": "1"}, 400, "Okänd parameter"),
+    ({"q": "kontroll", "spell": "kanske"}, 400, "spell kan bara vara 0 eller 1"),
 ])
 def test_bad_search_input_is_a_json_error(client, query_string, status, message):
     response = client.get("/api/search", query_string=query_string)

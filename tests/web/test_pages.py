@@ -32,6 +32,19 @@ def test_excerpts_mark_what_the_search_matched_not_just_the_typed_letters(client
     assert "af" in marked or "samverkan" in marked
 
 
+def test_a_corrected_query_is_shown_with_a_link_to_search_as_typed(client):
+    query = {"q": "rekomendationer forsorjningsstod", "kommun": "Ale"}
+    page = client.get("/", query_string=query).get_data(as_text=True)
+    assert "Stavningen rättades" in page
+    assert "<del>rekomendationer</del> <ins>rekommendationer</ins>" in page
+    assert "<q>rekommendationer försörjningsstöd</q>" in page  # what was searched
+    link = re.search(r'<a href="([^"]*spell=0[^"]*)">Sök exakt på', page).group(1).replace("&amp;", "&")
+    assert "kommun=Ale" in link and "q=rekomendationer" in link  # the filters kept
+    exact = client.get(link).get_data(as_text=True)
+    assert "Stavningen rättades" not in exact and "<q>rekomendationer forsorjningsstod</q>" in exact
+    assert "Stavningen rättades" not in client.get("/?q=rekommendationer").get_data(as_text=True)
+
+
 @pytest.mark.parametrize("query, english", [
     ("internal control of procurement", True),
     ("cooperation between social services and the employment service", True),
