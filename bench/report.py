@@ -9,11 +9,11 @@ import statistics
 from pathlib import Path
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "benchmarks.md"
-SECTIONS = ("ingest", "query", "model", "batch", "hnsw", "memory", "coldstart", "load", "compare")
+SECTIONS = ("ingest", "query", "model", "batch", "hnsw", "memory", "coldstart", "load", "compare", "spelling")
 TITLES = {"ingest": "Ingest", "query": "Query latency", "model": "Model execution",
           "batch": "Passage batch size",
           "hnsw": "Vector index accuracy", "memory": "Memory", "coldstart": "Cold start", "load": "Load",
-          "compare": "Comparing reports"}
+          "compare": "Comparing reports", "spelling": "Spelling correction"}
 HEADER = """# Benchmarks
 
 Every figure below was measured by a script in `bench/`, which rewrites only its own section

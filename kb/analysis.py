@@ -68,8 +68,20 @@ def fold_diacritics(token: str) -> str:
     frequencies and document lengths are not inflated; the few Swedish minimal pairs it merges
     (mål/mal, får/far) are rare in audit text and disambiguated by the other query words.
     """
+    folded = token.translate(_LATIN_FOLDS)
+    return folded if folded.isascii() else _fold_slowly(token)
+
+
+def _fold_slowly(token: str) -> str:
     decomposed = unicodedata.normalize("NFD", token.translate(_SPECIAL_FOLDS))
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+#: The fold of every Latin letter with a diacritic (U+00C0-U+024F), one table lookup each: a word
+#: whose fold is then plain ASCII (nearly every Swedish word) skips Unicode decomposition, which
+#: gives the same result letter by letter; anything else takes the slow path.
+_LATIN_FOLDS = str.maketrans({chr(c): _fold_slowly(chr(c)) for c in range(0xC0, 0x250)
+                              if _fold_slowly(chr(c)) != chr(c)})
 
 
 #: English function words, to tell an English query from a Swedish one (`looks_english`); not

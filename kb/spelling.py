@@ -6,8 +6,8 @@ Two slips are common in what auditors type, and both cost the model more than th
   matches anyway, but the model reads the folded word as other tokens; the word the corpus uses
   is put back ("försörjningsstöd").
 - Typos ("genomförandplan", "arbetspalnens"): one edit in a word of 6 to 8 letters, two in a
-  longer one (a swap of two neighbouring letters counts as one edit), to a word of the corpus;
-  among the closest, the one used in the most passages.
+  longer one (a swap of two neighbouring letters counts as one edit), to a word of the corpus
+  with the same first letter; among the closest, the one used in the most passages.
 
 A word stays as typed when the index knows it or its stem (an inflection such as "lämnar" of a
 known word), when it is shorter than 6 letters or a stopword, when it names a kommun or region
@@ -53,12 +53,14 @@ class Speller:
         by_fold: dict[str, str] = {}
         for word, _ in sorted(counts.items(), key=lambda item: (item[1], item[0])):
             by_fold[fold_diacritics(word)] = word
-        by_length: dict[int, list[str]] = defaultdict(list)
+        # Candidates by first letter and length: a slip rarely hits the first letter (Lucene's
+        # fuzzy queries make the same bet), and an edit changes the length by one at most.
+        buckets: dict[tuple[str, int], list[str]] = defaultdict(list)
         for folded in by_fold:
-            by_length[len(folded)].append(folded)
+            buckets[folded[:1], len(folded)].append(folded)
         self._counts = dict(counts)
         self._by_fold = by_fold
-        self._by_length = dict(by_length)
+        self._buckets = dict(buckets)
         self._known_term = known_term
         self._protected = frozenset(fold_diacritics(w.casefold()) for name in protected for w in _LETTERS.findall(name))
 
@@ -92,7 +94,8 @@ class Speller:
         if len(lower) < MIN_CORRECTED or self._known_term(lower):
             return None
         edits = 1 if len(folded) < TWO_EDITS_FROM else 2
-        choices = [w for n in range(len(folded) - edits, len(folded) + edits + 1) for w in self._by_length.get(n, ())]
+        first, size = folded[:1], len(folded)
+        choices = [w for n in range(size - edits, size + edits + 1) for w in self._buckets.get((first, n), ())]
         found = process.extract(folded, choices, scorer=OSA.distance, score_cutoff=edits, limit=None)
         if not found:
             return None

@@ -48,6 +48,15 @@ def test_fold_diacritics_swedish_and_loan_letters():
     assert fold_diacritics("smørrebrød") == "smorrebrod"
 
 
+@settings(max_examples=500)
+@given(st.text(alphabet=st.characters(max_codepoint=0x2FF), max_size=12))
+def test_the_table_fold_equals_the_unicode_fold(text):
+    """The lookup table is a shortcut: it must fold every Latin letter as decomposition does."""
+    from kb.analysis import _fold_slowly
+
+    assert fold_diacritics(text) == _fold_slowly(text)
+
+
 def test_stopwords_are_function_words_only():
     assert is_stopword("och") and is_stopword("för")
     assert not is_stopword("kommun") and not is_stopword("bedömning")
