@@ -23,7 +23,7 @@ from urllib.parse import quote
 from bench.report import percentile, table, write_section
 
 ROOT = Path(__file__).resolve().parents[1]
-PARTS = ("encode", "vector", "lexical", "fusion", "hits")
+PARTS = ("spelling", "encode", "vector", "lexical", "fusion", "hits")
 
 
 def queries() -> list[str]:
@@ -92,7 +92,7 @@ def main(sizes: list[str]) -> None:
 
 def render(results: dict) -> str:
     rows = []
-    labels = {"encode": "query encoding", "vector": "vector search (Chroma HNSW)",
+    labels = {"spelling": "spelling correction (`kb/spelling.py`)", "encode": "query encoding", "vector": "vector search (Chroma HNSW)",
               "lexical": "lexical search (BM25 matrix)", "lexical_fts": "lexical search by FTS5 instead (same ranking)",
               "fusion": "fusion (weighted)", "hits": "hits (catalog reads, filters, facets)",
               "search": "`Searcher.search` total", "api_new": "`GET /api/search`, new query",
@@ -114,7 +114,8 @@ def render(results: dict) -> str:
         ratio = percentile(last["samples"]["api_repeat"], 50) / percentile(first["samples"]["api_repeat"], 50)
         growth = (f"\n\nFrom {first['chunks']:,} to {last['chunks']:,} chunks ({factor:.0f}× the corpus) the "
                   f"p50 of a repeated `GET /api/search` grows {ratio:.1f}×.")
-    return (f"{n} query runs per size (eval/dev.jsonl and eval/heldout.jsonl, 1 round), Flask test "
+    return (f"{n} query runs per size (eval/dev.jsonl and eval/heldout.jsonl, 1 round; 26 of them hold a word the "
+            "speller corrects), Flask test "
             "client, one process per size; how the 10,000 and 100,000 chunk indexes are made is in "
             "`bench/scale_corpus.py` (real text; real vectors for real chunks and sentences, perturbed "
             "means of real sentence vectors for the sentence windows).\n\n"
