@@ -92,7 +92,8 @@ def main(sizes: list[str]) -> None:
 
 def render(results: dict) -> str:
     rows = []
-    labels = {"spelling": "spelling correction (`kb/spelling.py`)", "encode": "query encoding", "vector": "vector search (Chroma HNSW)",
+    labels = {"spelling": "spelling correction (`kb/spelling.py`)",
+              "encode": "query encoding", "vector": "vector search (Chroma HNSW)",
               "lexical": "lexical search (BM25 matrix)", "lexical_fts": "lexical search by FTS5 instead (same ranking)",
               "fusion": "fusion (weighted)", "hits": "hits (catalog reads, filters, facets)",
               "search": "`Searcher.search` total", "api_new": "`GET /api/search`, new query",
