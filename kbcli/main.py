@@ -284,7 +284,8 @@ def evaluate(config: Config, sets: tuple[Path, ...], worst: int, by_kind: bool, 
         click.echo(f"\n{path.name} ({len(queries)} queries)\n{format_table(reports)}")
         if by_kind:
             click.echo(format_table(reports["hybrid"].by_kind()))
-        click.echo("Worst hybrid queries:")
+        if worst:
+            click.echo("Worst hybrid queries:")
         for row in worst_queries(reports["hybrid"], worst):
             click.echo(f"  {row.id:<12} nDCG {row.ndcg:.2f}  {row.kind:<13} {row.query}  gains={list(row.gains)}")
 
