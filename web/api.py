@@ -96,8 +96,9 @@ def compare():
     unknown = sorted(set(request.args) - {"q"})
     if unknown:
         raise BadQuery(f"Okänd parameter: {', '.join(unknown)}.")
-    rows = compare_reports(request.args.get("q", ""))
-    return jsonify({"query": request.args.get("q", "").strip(), "reports": [r.to_dict() for r in rows]})
+    rows, spelling = compare_reports(request.args.get("q", ""))
+    return jsonify({"query": spelling.typed, "searched": spelling.searched,
+                    "reports": [r.to_dict() for r in rows]})
 
 
 @api.get("/api/register")

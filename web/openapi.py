@@ -129,7 +129,9 @@ _FINDINGS = {"type": "array", "items": {"$ref": "#/components/schemas/Finding"}}
 
 COMPARE_RESULT = {
     "type": "object", "required": ["query", "reports"],
-    "properties": {"query": {"type": "string"}, "reports": {"type": "array", "items": {
+    "properties": {"query": {"type": "string"},
+                   "searched": {"type": "string", "description": "The topic as compared, after spelling correction"},
+                   "reports": {"type": "array", "items": {
         "type": "object",
         "required": ["report_id", "kommun", "year", "firm", "best", "bedomning", "answers", "rekommendationer"],
         "properties": {"report_id": {"type": "string"}, "kommun": _NULLABLE_STR, "year": _NULLABLE_INT,

@@ -13,7 +13,8 @@ from kb.findings import finding_dicts
 from kb.highlight import excerpt, fold
 from kb.lines import from_blob
 from kb.models import Hit, Report
-from kb.search import MAX_K, Filters
+from kb.search import MAX_K, Filters, validate
+from kb.spelling import Spelling
 from web.errors import UNAVAILABLE, error_page
 from web.params import index, searcher
 
@@ -78,13 +79,16 @@ def rank_findings(query: str, rows: list[dict]) -> list[dict]:
     return [{**row, "relevance": round(float(score), 4)} for score, _, row in ranked]
 
 
-def compare(query: str) -> list[CompareRow]:
-    """Every report on one topic, the most relevant report first."""
-    best = _best_per_report(searcher().search(query, k=MAX_K).hits)
-    judged = _best_per_report(searcher().search(query, k=MAX_K,
+def compare(query: str) -> tuple[list[CompareRow], Spelling]:
+    """Every report on one topic, the most relevant report first; and the topic as searched, its
+    misspelled words corrected once for all three rankings (`kb.spelling`)."""
+    spelling = index().lexical.spell(validate(query, MAX_K))
+    topic = spelling.searched
+    best = _best_per_report(searcher().search(topic, k=MAX_K, spell=False).hits)
+    judged = _best_per_report(searcher().search(topic, k=MAX_K, spell=False,
                                                 filters=Filters(section_type=("bedomning",))).hits)
     catalog = index().catalog
-    findings = rank_findings(query, finding_dicts(catalog.findings(), catalog))
+    findings = rank_findings(topic, finding_dicts(catalog.findings(), catalog))
     rows = []
     for report in catalog.reports():
         mine = [f for f in findings if f["report_id"] == report.id]
@@ -94,16 +98,16 @@ def compare(query: str) -> list[CompareRow]:
             row.answers = [f for f in mine if f["kind"] == "revisionsfraga" and f["answer"]][:TOP_FINDINGS]
         rows.append(row)
     rows.sort(key=lambda r: -r.best.score if r.best else 0.0)
-    return rows
+    return rows, spelling
 
 
 @workflows.get("/compare")
 def compare_page():
     query = request.args.get("q", "")
-    rows, error = None, None
+    rows, error, spelling = None, None, None
     if query.strip() or "q" in request.args:
         try:
-            rows = compare(query)
+            rows, spelling = compare(query)
         except BadQuery as exc:
             error = str(exc)
         except StoreUnavailable:
@@ -113,9 +117,9 @@ def compare_page():
     for row in rows or []:
         for hit in (row.best, row.bedomning):
             if hit:
-                excerpts[hit.chunk_id] = excerpt(hit.text, query, width=360, decompounder=decompounder)
-    return render_template("compare.html", query=query, rows=rows, error=error,
-                           excerpts=excerpts), 400 if error else 200
+                excerpts[hit.chunk_id] = excerpt(hit.text, spelling.searched, width=360, decompounder=decompounder)
+    return render_template("compare.html", query=query, rows=rows, error=error, excerpts=excerpts,
+                           spelling=spelling), 400 if error else 200
 
 
 @dataclass(frozen=True)

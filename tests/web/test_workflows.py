@@ -34,6 +34,15 @@ def test_compare_has_one_row_per_report_with_cited_passages(client, corpus_index
     assert sum(1 for row in body["reports"] if row["bedomning"]) >= 3
 
 
+def test_compare_corrects_a_misspelled_topic_and_says_so(client):
+    body = client.get("/api/compare", query_string={"q": "forsorjningsstod rekomendationer"}).get_json()
+    assert body["query"] == "forsorjningsstod rekomendationer"
+    assert body["searched"] == "försörjningsstöd rekommendationer"
+    page = client.get("/compare", query_string={"q": "forsorjningsstod rekomendationer"}).get_data(as_text=True)
+    assert "<del>rekomendationer</del> <ins>rekommendationer</ins>" in page
+    assert page.count('class="compare-row"') == 5
+
+
 def test_compare_page_shows_a_row_per_report(client):
     page = client.get("/compare", query_string={"q": TOPIC}).get_data(as_text=True)
     assert page.count('class="compare-row"') == 5
