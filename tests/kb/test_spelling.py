@@ -6,6 +6,8 @@ import re
 from collections import Counter
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from kb.analysis import term
 from kb.places import load_places
@@ -85,3 +87,11 @@ def test_the_speller_learns_words_an_ingest_adds(fake_index, corpus_copy, shared
     assert fake_index.lexical.spell("landnigssidan").changes == ()
     ingest_folder(fake_index, shared / "data/real/audits")
     assert fake_index.lexical.spell("landnigssidan").searched == "landningssidan"
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.text(max_size=60))
+def test_only_words_change_never_what_lies_between_them(speller, text):
+    spelling = speller.correct(text)
+    assert re.sub(r"[^\W\d_]+", "", spelling.searched) == re.sub(r"[^\W\d_]+", "", text)
+    assert (spelling.searched == text) == (not spelling.changes)
