@@ -93,10 +93,10 @@ def similar(chunk_id: str):
 def compare():
     from web.workflows import compare as compare_reports
 
-    unknown = sorted(set(request.args) - {"q"})
+    unknown = sorted(set(request.args) - {"q", "spell"})
     if unknown:
         raise BadQuery(f"Okänd parameter: {', '.join(unknown)}.")
-    rows, spelling = compare_reports(request.args.get("q", ""))
+    rows, spelling = compare_reports(request.args.get("q", ""), spell=parse_spell(request.args))
     return jsonify({"query": spelling.typed, "searched": spelling.searched,
                     "reports": [r.to_dict() for r in rows]})
 

@@ -195,7 +195,7 @@ def spec() -> dict:
             "/api/compare": {"get": {
                 "summary": "One row per report for a topic: best passage, bedömning, rekommendationer",
                 "operationId": "compare",
-                "parameters": [SEARCH_PARAMS[0]],
+                "parameters": [SEARCH_PARAMS[0], next(p for p in SEARCH_PARAMS if p["name"] == "spell")],
                 "responses": {"200": _json(COMPARE_RESULT, "Reports compared"), **_errors(400, 413, 503)},
             }},
             "/api/register": {"get": {

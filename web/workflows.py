@@ -6,7 +6,7 @@ import threading
 from dataclasses import dataclass, field
 
 import numpy as np
-from flask import Blueprint, current_app, render_template, request
+from flask import Blueprint, current_app, render_template, request, url_for
 
 from kb.errors import BadQuery, StoreUnavailable
 from kb.findings import finding_dicts
@@ -16,7 +16,7 @@ from kb.models import Hit, Report
 from kb.search import MAX_K, Filters, validate
 from kb.spelling import Spelling
 from web.errors import UNAVAILABLE, error_page
-from web.params import index, searcher
+from web.params import index, parse_spell, searcher
 
 workflows = Blueprint("workflows", __name__)
 
@@ -79,10 +79,11 @@ def rank_findings(query: str, rows: list[dict]) -> list[dict]:
     return [{**row, "relevance": round(float(score), 4)} for score, _, row in ranked]
 
 
-def compare(query: str) -> tuple[list[CompareRow], Spelling]:
+def compare(query: str, spell: bool = True) -> tuple[list[CompareRow], Spelling]:
     """Every report on one topic, the most relevant report first; and the topic as searched, its
-    misspelled words corrected once for all three rankings (`kb.spelling`)."""
-    spelling = index().lexical.spell(validate(query, MAX_K))
+    misspelled words corrected once for all three rankings unless `spell` is False (`kb.spelling`)."""
+    query = validate(query, MAX_K)
+    spelling = index().lexical.spell(query) if spell else Spelling(query, query)
     topic = spelling.searched
     best = _best_per_report(searcher().search(topic, k=MAX_K, spell=False).hits)
     judged = _best_per_report(searcher().search(topic, k=MAX_K, spell=False,
@@ -107,7 +108,7 @@ def compare_page():
     rows, error, spelling = None, None, None
     if query.strip() or "q" in request.args:
         try:
-            rows, spelling = compare(query)
+            rows, spelling = compare(query, spell=parse_spell(request.args))
         except BadQuery as exc:
             error = str(exc)
         except StoreUnavailable:
@@ -118,8 +119,10 @@ def compare_page():
         for hit in (row.best, row.bedomning):
             if hit:
                 excerpts[hit.chunk_id] = excerpt(hit.text, spelling.searched, width=360, decompounder=decompounder)
+    exact_url = (url_for("workflows.compare_page", q=query, spell="0")
+                 if spelling is not None and spelling.changes else None)
     return render_template("compare.html", query=query, rows=rows, error=error, excerpts=excerpts,
-                           spelling=spelling), 400 if error else 200
+                           spelling=spelling, exact_url=exact_url), 400 if error else 200
 
 
 @dataclass(frozen=True)

@@ -41,6 +41,10 @@ def test_compare_corrects_a_misspelled_topic_and_says_so(client):
     page = client.get("/compare", query_string={"q": "forsorjningsstod rekomendationer"}).get_data(as_text=True)
     assert "<del>rekomendationer</del> <ins>rekommendationer</ins>" in page
     assert page.count('class="compare-row"') == 5
+    assert 'href="/compare?q=forsorjningsstod+rekomendationer&amp;spell=0"' in page
+    exact = client.get("/api/compare", query_string={"q": "forsorjningsstod rekomendationer", "spell": "0"}).get_json()
+    assert exact["searched"] == exact["query"] == "forsorjningsstod rekomendationer"
+    assert client.get("/api/compare", query_string={"q": "kontroll", "spell": "kanske"}).status_code == 400
 
 
 def test_compare_page_shows_a_row_per_report(client):
