@@ -6,13 +6,15 @@ Two slips are common in what auditors type, and both cost the model more than th
   matches anyway, but the model reads the folded word as other tokens; the word the corpus uses
   is put back ("försörjningsstöd").
 - Typos ("genomförandplan", "arbetspalnens"): one edit in a word of 6 to 8 letters, two in a
-  longer one (a swap of two neighbouring letters counts as one edit), to a word of the corpus
-  with the same first letter; among the closest, the one used in the most passages.
+  longer one (a swap of two neighbouring letters counts as one edit), to a word with the same
+  first letter that at least two passages use (one could be a typo in a report); among the
+  closest, the one used in the most passages.
 
-A word stays as typed when the index knows it or its stem (an inflection such as "lämnar" of a
-known word), when it is shorter than 6 letters or a stopword, when it names a kommun or region
-(Lidköping is no typo for Linköping), and when the whole query is English. The corrected query
-is what both sides search; the search page says so and offers the query as typed.
+A word stays as typed when the index knows it or its stem (any word of any passage, and an
+inflection such as "lämnar" of a known word), when it is shorter than 6 letters or a stopword,
+when it names a kommun or region (Lidköping is no typo for Linköping), and when the whole query
+is English. The corrected query is what both sides search; the search page says so and offers
+the query as typed.
 """
 
 from __future__ import annotations
