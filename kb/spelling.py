@@ -11,8 +11,8 @@ Two slips are common in what auditors type, and both cost the model more than th
   closest, the one used in the most passages.
 
 A word stays as typed when the index knows it or its stem (any word of any passage, and an
-inflection such as "lämnar" of a known word), when it is shorter than 6 letters or a stopword,
-when it names a kommun or region (Lidköping is no typo for Linköping), and when the whole query
+inflection such as "lämnar" of a known word), when it is a stopword or short (under 4 letters;
+under 6 for a typo), when it names a kommun or region (Lidköping is no typo for Linköping), and when the whole query
 is English. The corrected query is what both sides search; the search page says so and offers
 the query as typed.
 """
