@@ -10,11 +10,11 @@ Two slips are common in what auditors type, and both cost the model more than th
   first letter that at least two passages use (one could be a typo in a report); among the
   closest, the one used in the most passages.
 
-A word stays as typed when the index knows it or its stem (any word of any passage, and an
-inflection such as "lämnar" of a known word), when it is a stopword or short (under 4 letters;
-under 6 for a typo), when it names a kommun or region (Lidköping is no typo for Linköping), and when the whole query
-is English. The corrected query is what both sides search; the search page says so and offers
-the query as typed.
+A typo is corrected only when the index holds no word with its stem, so an inflection of a known
+word ("lämnar") and a word only one passage uses stay as typed, and only from 6 letters. No word
+under 4 letters, no stopword, no kommun or region name (Lidköping is no typo for Linköping) and
+no word of an English query is touched. The corrected query is what both sides search; the
+search page says so and offers the query as typed.
 """
 
 from __future__ import annotations
