@@ -34,6 +34,19 @@ def test_search_and_filter_by_kommun(page):
     screenshot(page, "search-results")
 
 
+def test_a_misspelled_query_is_corrected_and_can_be_searched_as_typed(page):
+    _search(page, "rekomendationer forsorjningsstod")
+    notice = page.locator("p.spelling")
+    assert "Stavningen rättades" in notice.inner_text()
+    assert page.locator("p.summary").inner_text().endswith("för rekommendationer försörjningsstöd")
+    check_axe(page)
+    screenshot(page, "search-spelling")
+    notice.get_by_role("link", name="Sök exakt").click()
+    page.wait_for_url("**spell=0**")
+    assert page.locator("p.spelling").count() == 0
+    assert page.get_by_label("Vad vill du veta?").input_value() == "rekomendationer forsorjningsstod"
+
+
 def test_filter_on_section_type_shows_only_bedomningar(page):
     _search(page)
     page.locator(".filters").get_by_label("Bedömning").check()
