@@ -46,6 +46,11 @@ class Spelling:
     changes: tuple[tuple[str, str], ...] = ()
 
 
+def changes_json(changes: tuple[tuple[str, str], ...]) -> list[dict[str, str]]:
+    """The changed words as the API and `kb search --json` give them."""
+    return [{"typed": typed, "corrected": fixed} for typed, fixed in changes]
+
+
 class Speller:
     """Corrects query words against a vocabulary of {word: passages using it}."""
 

@@ -145,6 +145,7 @@ def search(config: Config, query: str | None, k: int, as_json: bool, from_stdin:
     """Search the index and print ranked passages with citations."""
     from kb.export import to_csv, to_markdown
     from kb.search import Searcher
+    from kb.spelling import changes_json
 
     if from_stdin == (query is not None):
         raise click.UsageError("Ange antingen en fråga eller --stdin.")
@@ -173,7 +174,7 @@ def search(config: Config, query: str | None, k: int, as_json: bool, from_stdin:
             click.echo(to_csv(result.hits), nl=False)
         elif as_json:
             payload = {"query": result.query, "searched": result.searched,
-                       "corrections": [{"typed": typed, "corrected": fixed} for typed, fixed in result.corrections],
+                       "corrections": changes_json(result.corrections),
                        "hits": [h.to_dict() for h in result.hits]}
             click.echo(json.dumps(payload, ensure_ascii=False,
                                   indent=None if from_stdin else 2))
