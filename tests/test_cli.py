@@ -53,6 +53,21 @@ def test_search_stdin_writes_one_json_object_a_line(corpus_index):
 
 
 @pytest.mark.slow
+def test_search_corrects_spelling_and_says_so_unless_exact(corpus_index):
+    query = "genomförandplan forsorjningsstod"
+    payload = json.loads(CliRunner().invoke(cli, ["search", query, "-k", "2", "--json"],
+                                            env=_env(corpus_index)).output)
+    assert payload["query"] == query and payload["searched"] == "genomförandeplan försörjningsstöd"
+    assert payload["corrections"] == [{"typed": "genomförandplan", "corrected": "genomförandeplan"},
+                                      {"typed": "forsorjningsstod", "corrected": "försörjningsstöd"}]
+    text = CliRunner().invoke(cli, ["search", query, "-k", "2"], env=_env(corpus_index))
+    assert "Sökte efter: genomförandeplan försörjningsstöd" in text.output
+    exact = json.loads(CliRunner().invoke(cli, ["search", query, "-k", "2", "--json", "--exact"],
+                                          env=_env(corpus_index)).output)
+    assert exact["searched"] == query and exact["corrections"] == []
+
+
+@pytest.mark.slow
 def test_search_prints_citations(corpus_index):
     result = CliRunner().invoke(cli, ["search", "långtidsarbetslösa", "-k", "2"],
                                 env=_env(corpus_index))
