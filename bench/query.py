@@ -23,7 +23,7 @@ from urllib.parse import quote
 from bench.report import percentile, table, write_section
 
 ROOT = Path(__file__).resolve().parents[1]
-PARTS = ("spelling", "encode", "vector", "lexical", "fusion", "hits")
+PARTS = ("spelling", "encode", "vector", "lexical", "fusion", "rerank", "hits")
 
 
 def queries() -> list[str]:
@@ -95,7 +95,9 @@ def render(results: dict) -> str:
     labels = {"spelling": "spelling correction (`kb/spelling.py`)",
               "encode": "query encoding", "vector": "vector search (Chroma HNSW)",
               "lexical": "lexical search (BM25 matrix)", "lexical_fts": "lexical search by FTS5 instead (same ranking)",
-              "fusion": "fusion (weighted)", "hits": "hits (catalog reads, filters, facets)",
+              "fusion": "fusion (weighted signals, line vectors)",
+              "rerank": "learned reranker and named kommun (`kb/rerank.py`)",
+              "hits": "hits (catalog reads, filters, facets)",
               "search": "`Searcher.search` total", "api_new": "`GET /api/search`, new query",
               "api_repeat": "`GET /api/search`, repeated query (cached embedding)",
               "page": "`GET /?q=` page, cached embedding", "render": "page rendering (page − search)"}

@@ -13,6 +13,8 @@ from kb.errors import BadQuery, NotFound
 from kb.index import Index
 from kb.lines import best_similarity
 from kb.models import Chunk, Hit, Report
+from kb.places import named_places
+from kb.rerank import Signals, default_reranker, features, ranks
 from kb.thesaurus import expansion_text
 
 MAX_QUERY_CHARS = 1000
@@ -162,9 +164,11 @@ def _wording(chunk: Chunk) -> tuple[str, str]:
 class Searcher:
     """Answers queries against an open Index; create once per process."""
 
-    def __init__(self, index: Index, candidates: int = 50) -> None:
+    def __init__(self, index: Index, candidates: int = 50, rerank: bool = True) -> None:
+        """`rerank=False` ranks hybrid results by fusion alone (for `kb eval` to compare)."""
         self.index = index
         self.candidates = candidates
+        self.reranker = default_reranker() if rerank else None
 
     def search(self, query: str, k: int = 10, filters: Filters | None = None,
                mode: str = "hybrid", spell: bool = True) -> SearchResult:
@@ -196,10 +200,18 @@ class Searcher:
             lexical = self.index.lexical.search(query, n, filters.lexical_filters())
             timings["lexical"] = time.perf_counter() - t0
         t0 = time.perf_counter()
-        fused = self._fuse(query, dense, lexical, vector) if mode == "hybrid" else dense or lexical
-        timings["fusion"] = time.perf_counter() - t0
+        chunks = None
+        if mode == "hybrid":
+            signals = self._signals(query, dense, lexical, vector)
+            timings["fusion"] = time.perf_counter() - t0
+            t0 = time.perf_counter()
+            fused, chunks = self._rank(query, signals)
+            timings["rerank"] = time.perf_counter() - t0
+        else:
+            fused = dense or lexical
+            timings["fusion"] = time.perf_counter() - t0
         t0 = time.perf_counter()
-        hits, facets = self._hits(fused, k, filters)
+        hits, facets = self._hits(fused, k, filters, chunks=chunks)
         if any(getattr(filters, f) not in (None, ()) for fields in _FACET_FILTERS.values() for f in fields):
             facets = self._facets_beside_filters(query, vector if mode != "lexical" else None, n, filters,
                                                  lexical=mode != "dense")
@@ -228,44 +240,77 @@ class Searcher:
             facets[name] = dict(counter.most_common())
         return facets
 
-    def _fuse(self, query: str, dense: list[tuple[str, float]],
-              lexical: list[tuple[str, float]], vector: np.ndarray | None = None) -> list[tuple[str, float]]:
-        """Score the union of both candidate lists by a weighted sum of three measured signals,
-        then rerank the best of them with their line vectors (`_add_lines`)."""
-        candidates = list(dict.fromkeys([c for c, _ in dense] + [c for c, _ in lexical]))
-        if not candidates:
-            return []
+    def _signals(self, query: str, dense: list[tuple[str, float]], lexical: list[tuple[str, float]],
+                 vector: np.ndarray | None = None) -> Signals:
+        """Every candidate of either list with what fusion knows of it: a weighted sum of three
+        measured signals, then the line vectors of the best LINE_CANDIDATES (`_lines`)."""
+        ids = list(dict.fromkeys([c for c, _ in dense] + [c for c, _ in lexical]))
         dense_scores, lexical_scores = dict(dense), dict(lexical)
         dense_floor = min(dense_scores.values(), default=0.0)
         dense_top = max(dense_scores.values(), default=0.0)
         lexical_top = max(lexical_scores.values(), default=0.0) or 1.0
         terms = self.index.lexical.query_terms(query)
         total = sum(w for _, w in terms) or 1.0
-        indexed = self.index.lexical.terms_of(candidates)
-        scored = []
-        for cid in candidates:
-            have = indexed.get(cid, set())
-            coverage = sum(w for t, w in terms if t in have) / total
-            score = (WEIGHT_DENSE * (dense_scores.get(cid, dense_floor) - dense_top)
-                     + WEIGHT_LEXICAL * lexical_scores.get(cid, 0.0) / lexical_top
-                     + WEIGHT_COVERAGE * coverage)
-            scored.append((cid, score))
-        scored.sort(key=lambda item: -item[1])
-        return self._add_lines(scored, vector) if vector is not None else scored
+        indexed = self.index.lexical.terms_of(ids)
+        dense_rel = np.array([dense_scores.get(c, dense_floor) - dense_top for c in ids])
+        lexical_rel = np.array([lexical_scores.get(c, 0.0) / lexical_top for c in ids])
+        coverage = np.array([sum(w for t, w in terms if t in indexed.get(c, ())) / total for c in ids])
+        base = WEIGHT_DENSE * dense_rel + WEIGHT_LEXICAL * lexical_rel + WEIGHT_COVERAGE * coverage
+        lines = self._lines(ids, base, vector) if vector is not None else np.zeros(len(ids))
+        return Signals(ids=ids, dense=dense_rel, lexical=lexical_rel, coverage=coverage, lines=lines,
+                       fused=base + WEIGHT_LINES * lines, dense_rank=ranks(dense, ids),
+                       lexical_rank=ranks(lexical, ids))
 
-    def _add_lines(self, scored: list[tuple[str, float]], vector: np.ndarray) -> list[tuple[str, float]]:
-        """Add the line-vector signal to the best LINE_CANDIDATES: WEIGHT_LINES times how far a
-        passage's best piece falls below the best piece of any of them. Passages without line
-        vectors (an index built before them) and those further down get the lowest such
-        value, so an index without any ranks exactly as without this step."""
-        head = [cid for cid, _ in scored[:LINE_CANDIDATES]]
+    def _lines(self, ids: list[str], base: np.ndarray, vector: np.ndarray) -> np.ndarray:
+        """How far each candidate's best piece falls below the best piece of the LINE_CANDIDATES
+        best-scored ones. Passages without line vectors (an index built before them) and those
+        further down get the lowest such value, so an index without any ranks as without them."""
+        head = [ids[i] for i in np.argsort(-base, kind="stable")[:LINE_CANDIDATES]]
         best = best_similarity(vector, self.index.catalog.line_vectors(head))
         if not best:
-            return scored
+            return np.zeros(len(ids))
         top, floor = max(best.values()), min(best.values())
-        rescored = [(cid, score + WEIGHT_LINES * (best.get(cid, floor) - top)) for cid, score in scored]
-        rescored.sort(key=lambda item: -item[1])
-        return rescored
+        return np.array([best.get(cid, floor) - top for cid in ids])
+
+    @staticmethod
+    def _fused_order(s: Signals) -> np.ndarray:
+        """Candidate positions in the hand-tuned fused order, best first; ties keep the order of
+        the three signals' sum, then of the lists."""
+        first = np.argsort(-(s.fused - WEIGHT_LINES * s.lines), kind="stable")
+        return first[np.argsort(-s.fused[first], kind="stable")]
+
+    def _fuse(self, query: str, dense: list[tuple[str, float]], lexical: list[tuple[str, float]],
+              vector: np.ndarray | None = None) -> list[tuple[str, float]]:
+        """The candidates in the hand-tuned fused order, with their fused scores."""
+        s = self._signals(query, dense, lexical, vector)
+        return [(s.ids[i], float(s.fused[i])) for i in self._fused_order(s)]
+
+    def _rank(self, query: str, s: Signals) -> tuple[list[tuple[str, float]], dict[str, Chunk]]:
+        """Hybrid ranking: fusion's candidates reordered by the learned reranker (`kb.rerank`),
+        then the passages of a kommun or region the query names ahead of the rest. Also returns
+        the candidates' chunks, read once for both steps and for the hits."""
+        chunks = self.index.catalog.chunks_by_id(s.ids)
+        scores = self.reranker.scores(features(query, s, chunks)) if self.reranker else s.fused
+        named = named_places(query)
+        if named and len(scores):
+            reports = self.index.catalog.reports_by_id({c.report_id for c in chunks.values()})
+            kommun = {cid: reports[c.report_id].meta.kommun for cid, c in chunks.items() if c.report_id in reports}
+            ahead = np.array([kommun.get(cid) in named for cid in s.ids], dtype=float)
+            scores = scores + ahead * (scores.max() - scores.min() + 1.0)
+        order = self._fused_order(s)
+        order = order[np.argsort(-scores[order], kind="stable")]
+        return [(s.ids[i], float(scores[i])) for i in order], chunks
+
+    def ranking_features(self, query: str) -> tuple[list[str], np.ndarray, dict[str, Chunk]]:
+        """The candidates of a query as the reranker sees them (ids, feature rows, chunks): what
+        `python -m eval.train_ranker` learns from."""
+        query = self.index.lexical.spell(validate(query, 10)).searched
+        vector = self.index.embedder.embed_query(dense_query(query))
+        dense = self.index.vectors.query(vector, self.candidates)
+        lexical = self.index.lexical.search(query, self.candidates)
+        s = self._signals(query, dense, lexical, vector)
+        chunks = self.index.catalog.chunks_by_id(s.ids)
+        return s.ids, features(query, s, chunks), chunks
 
     def similar(self, chunk_id: str, k: int = 10, filters: Filters | None = None) -> SearchResult:
         """Passages like a given one ("liknande avsnitt"), the passage itself left out."""
@@ -283,8 +328,9 @@ class Searcher:
         return SearchResult(source.text[:200], hits, facets, {})
 
     def _hits(self, fused: list[tuple[str, float]], k: int, filters: Filters,
-              exclude: Chunk | None = None) -> tuple[list[Hit], dict]:
-        chunks = self.index.catalog.chunks_by_id([cid for cid, _ in fused])
+              exclude: Chunk | None = None, chunks: dict[str, Chunk] | None = None) -> tuple[list[Hit], dict]:
+        if chunks is None:
+            chunks = self.index.catalog.chunks_by_id([cid for cid, _ in fused])
         reports = self.index.catalog.reports_by_id(c.report_id for c in chunks.values())
         kept: list[Chunk] = [exclude] if exclude else []
         scores: list[float] = [0.0] if exclude else []

@@ -268,6 +268,8 @@ def findings(config: Config, as_json: bool, kommun: tuple[str, ...]) -> None:
 def evaluate(config: Config, sets: tuple[Path, ...], worst: int, by_kind: bool, judged: str) -> None:
     """Score lexical, dense and hybrid search on judged queries (nDCG@10, Recall@5, MRR@10, hit@1, best@1).
 
+    "fusion" is hybrid search without its learned reranker (kb/rerank.py).
+
     Run it on an index holding the evaluation corpus: corpus/ and ../shared/data/real/audits/.
     """
     from kb.evaluation import JUDGED_BY, format_table, judged_by, load_queries, worst_queries
@@ -275,20 +277,33 @@ def evaluate(config: Config, sets: tuple[Path, ...], worst: int, by_kind: bool, 
     from kb.search import MODES, Searcher
 
     index = _open_index(config)
-    searcher = Searcher(index)
+    searcher, fusion = Searcher(index), Searcher(index, rerank=False)
     click.echo(_index_line(index, config))
     repo = Path(__file__).resolve().parents[1]
     for path in sets or (repo / "eval" / "dev.jsonl", repo / "eval" / "heldout.jsonl"):
         queries = judged_by(load_queries(path), JUDGED_BY if judged == "all" else (judged,))
         reports = {mode: run_eval(lambda q, m=mode: [h.text for h in searcher.search(q, 10, mode=m).hits],
-                                  queries) for mode in MODES[::-1]}
+                                  queries) for mode in MODES[:0:-1]}
+        reports["fusion"] = run_eval(lambda q: [h.text for h in fusion.search(q, 10).hits], queries)
+        reports["hybrid"] = run_eval(lambda q: [h.text for h in searcher.search(q, 10).hits], queries)
         click.echo(f"\n{path.name} ({len(queries)} queries)\n{format_table(reports)}")
+        if _trained_the_ranker(path):
+            click.echo("These judgments trained the reranker, so its hybrid row is in-sample; "
+                       "python -m eval.train_ranker --cv gives the cross-validated figure.")
         if by_kind:
             click.echo(format_table(reports["hybrid"].by_kind()))
         if worst:
             click.echo("Worst hybrid queries:")
         for row in worst_queries(reports["hybrid"], worst):
             click.echo(f"  {row.id:<12} nDCG {row.ndcg:.2f}  {row.kind:<13} {row.query}  gains={list(row.gains)}")
+
+
+def _trained_the_ranker(path: Path) -> bool:
+    import hashlib
+
+    from kb.rerank import info
+
+    return hashlib.sha256(path.read_bytes()).hexdigest() == info()["sha256"]
 
 
 def _index_line(index, config: Config) -> str:

@@ -1,0 +1,110 @@
+"""Train the learned reranker (kb/rerank.py) on the graded judgments of eval/dev.jsonl.
+
+    KB_DATA_DIR=/tmp/evalidx python -m eval.train_ranker          # writes kb/data/ranker.{txt,json}
+    KB_DATA_DIR=/tmp/evalidx python -m eval.train_ranker --cv     # 5-fold figures on dev, no writing
+
+Needs an index of the evaluation corpus (corpus/ and ../shared/data/real/audits/). Every
+candidate hybrid search gathers for a dev query is one row, labelled with the grade of the best
+judged phrase it holds (0 when none). eval/heldout.jsonl is never read here: it is what tells
+whether the ranker is worth keeping (`kb eval`). Training is deterministic (one thread, fixed
+seed), so the same judgments and index give the same model.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from importlib.metadata import version
+from pathlib import Path
+
+import numpy as np
+
+from kb.evaluation import METRICS, EvalQuery, EvalReport, judge, load_queries, score_query
+from kb.rerank import FEATURES, INFO_PATH, MODEL_PATH, Reranker
+from kb.search import Searcher
+
+REPO = Path(__file__).resolve().parents[1]
+DEV = REPO / "eval" / "dev.jsonl"
+#: Small trees and few rounds: 75 queries teach no more (docs/retrieval.md has the settings tried).
+PARAMS = {
+    "objective": "lambdarank", "n_estimators": 150, "learning_rate": 0.05, "num_leaves": 3,
+    "min_child_samples": 20, "subsample": 0.8, "subsample_freq": 1, "colsample_bytree": 0.8,
+    "lambdarank_truncation_level": 10, "random_state": 1, "n_jobs": 1, "deterministic": True,
+    "force_col_wise": True, "verbose": -1,
+}
+FOLDS = 5
+
+
+@dataclass(frozen=True)
+class Group:
+    """One query's candidates: feature rows and the grade each holds."""
+
+    query: EvalQuery
+    rows: np.ndarray
+    grades: np.ndarray
+
+
+def groups(searcher: Searcher, queries: Sequence[EvalQuery]) -> list[Group]:
+    """The training rows of each query, from the searcher's own candidates and features."""
+    found = []
+    for q in queries:
+        ids, rows, chunks = searcher.ranking_features(q.query)
+        grades = np.array([judge(chunks[c].text, q) if c in chunks else 0 for c in ids])
+        found.append(Group(q, rows, grades))
+    return found
+
+
+def fit(train: Sequence[Group], params: dict | None = None) -> Reranker:
+    """A LambdaMART ranker trained on the groups."""
+    import lightgbm
+
+    model = lightgbm.LGBMRanker(**(params or PARAMS))
+    model.fit(np.vstack([g.rows for g in train]), np.concatenate([g.grades for g in train]),
+              group=[len(g.grades) for g in train], feature_name=list(FEATURES))
+    return Reranker(model.booster_)
+
+
+def cross_validate(searcher: Searcher, data: Sequence[Group], folds: int = FOLDS) -> EvalReport:
+    """Each query searched with a ranker trained on the other folds: an estimate for dev that
+    its own judgments did not train."""
+    rows = []
+    for k in range(folds):
+        searcher.reranker = fit([g for i, g in enumerate(data) if i % folds != k])
+        rows += [score_query([h.text for h in searcher.search(g.query.query, 10).hits], g.query)
+                 for i, g in enumerate(data) if i % folds == k]
+    return EvalReport(tuple(rows))
+
+
+def main(argv: list[str]) -> int:
+    from kb.config import Config
+    from kb.index import Index
+
+    index = Index.open(Config.from_env())
+    searcher = Searcher(index, rerank=False)
+    data = groups(searcher, load_queries(DEV))
+    if "--cv" in argv:
+        report = cross_validate(searcher, data)
+        print(f"dev, {FOLDS}-fold: " + "  ".join(f"{m} {report.mean(m):.3f}" for m in METRICS))
+        return 0
+    ranker = fit(data)
+    ranker.booster.save_model(str(MODEL_PATH))
+    reports, chunks = index.catalog.counts()
+    info = {
+        "trained_on": DEV.relative_to(REPO).as_posix(),
+        "sha256": hashlib.sha256(DEV.read_bytes()).hexdigest(),
+        "queries": len(data), "rows": int(sum(len(g.grades) for g in data)),
+        "index": f"{reports} reports, {chunks} passages, model {index.embedder.name}",
+        "lightgbm": version("lightgbm"), "date": date.today().isoformat(),
+        "params": PARAMS, "features": list(FEATURES),
+    }
+    INFO_PATH.write_text(json.dumps(info, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    print(f"{MODEL_PATH.relative_to(REPO)}: trained on {info['queries']} queries, {info['rows']} candidates")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

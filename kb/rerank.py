@@ -1,0 +1,124 @@
+"""The learned reranker: LambdaMART (LightGBM) over the signals hybrid search already has.
+
+Fusion (`kb.search`) scores each candidate by a hand-tuned sum of four signals; what it leaves
+is the order among relevant passages. A small gradient-boosted ranker, trained on the graded
+judgments of `eval/dev.jsonl` by `python -m eval.train_ranker`, reorders the candidates from the
+same signals plus what a passage is (section type, length, figures) and how its report fares
+among the candidates. It sees no word of the query or passage, only these numbers, so it carries
+no vocabulary of the six evaluation reports. Kept because the held-out set says so
+(docs/retrieval.md); `eval/heldout.jsonl` is never trained on.
+
+The model is `kb/data/ranker.txt`, LightGBM's own text format; `kb/data/ranker.json` records
+what it was trained on. Features are built in one place, here, for search and training alike.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from kb.models import SECTION_TYPES, Chunk
+
+MODEL_PATH = Path(__file__).parent / "data" / "ranker.txt"
+INFO_PATH = MODEL_PATH.with_suffix(".json")
+#: Retriever ranks are capped here, and a candidate one retriever did not return gets it: the
+#: ranker was trained on 50 candidates a side, and larger k must not move features beyond that.
+RANK_CAP = 60
+FEATURES = (
+    "fused", "fused_rank", "dense", "lexical", "coverage", "lines", "dense_rank", "lexical_rank",
+    "dense_found", "lexical_found", "log_length", "numbers", "question", "query_words",
+    "report_best", "report_count", *(f"section_{t}" for t in SECTION_TYPES),
+)
+_NUMBER = re.compile(r"\d+")
+
+
+@dataclass(frozen=True)
+class Signals:
+    """What fusion knows of each candidate, aligned with `ids` (see `kb.search.Searcher._fuse`):
+    each relative to the best candidate, so queries compare."""
+
+    ids: list[str]
+    dense: np.ndarray  # cosine minus the best candidate's (the dense list's lowest if not found)
+    lexical: np.ndarray  # BM25 over the best candidate's, 0 if not found
+    coverage: np.ndarray  # share of the query's weighted terms the passage holds
+    lines: np.ndarray  # best piece cosine minus the best candidate's best piece
+    fused: np.ndarray  # the hand-tuned fused score
+    dense_rank: np.ndarray  # position in the dense list, RANK_CAP if absent
+    lexical_rank: np.ndarray
+
+
+def features(query: str, signals: Signals, chunks: dict[str, Chunk]) -> np.ndarray:
+    """One row of FEATURES per candidate (a candidate missing from `chunks` gets zeros for what
+    its text would give)."""
+    n = len(signals.ids)
+    fused = signals.fused - (signals.fused.max() if n else 0.0)
+    order = np.argsort(-fused, kind="stable")
+    fused_rank = np.empty(n)
+    fused_rank[order] = np.arange(n)
+    texts = [chunks[c].text if c in chunks else "" for c in signals.ids]
+    reports = [chunks[c].report_id if c in chunks else c for c in signals.ids]
+    report_best: dict[str, float] = defaultdict(lambda: -np.inf)
+    report_count: dict[str, int] = defaultdict(int)
+    for report, score in zip(reports, fused, strict=True):
+        report_best[report] = max(report_best[report], score)
+        report_count[report] += 1
+    section = np.zeros((n, len(SECTION_TYPES)))
+    for i, cid in enumerate(signals.ids):
+        if cid in chunks and chunks[cid].section_type in SECTION_TYPES:
+            section[i, SECTION_TYPES.index(chunks[cid].section_type)] = 1.0
+    columns = [
+        fused, np.log1p(fused_rank), signals.dense, signals.lexical, signals.coverage, signals.lines,
+        np.log1p(signals.dense_rank), np.log1p(signals.lexical_rank),
+        (signals.dense_rank < RANK_CAP).astype(float), (signals.lexical_rank < RANK_CAP).astype(float),
+        np.log([max(len(t), 1) for t in texts]), [len(_NUMBER.findall(t)) for t in texts],
+        np.full(n, float(query.rstrip().endswith("?"))), np.full(n, float(len(query.split()))),
+        [report_best[r] for r in reports], [float(report_count[r]) for r in reports],
+    ]
+    return np.column_stack([np.asarray(c, dtype=float) for c in columns] + [section]) if n else \
+        np.zeros((0, len(FEATURES)))
+
+
+def ranks(ranked: Sequence[tuple[str, float]], ids: Sequence[str]) -> np.ndarray:
+    """Each id's position in a retriever's list, capped at RANK_CAP (and RANK_CAP if absent)."""
+    position = {cid: i for i, (cid, _) in enumerate(ranked)}
+    return np.array([min(position.get(cid, RANK_CAP), RANK_CAP) for cid in ids], dtype=float)
+
+
+class Reranker:
+    """A trained model (a LightGBM booster); `scores` gives each candidate's score, higher first."""
+
+    def __init__(self, booster) -> None:
+        names = tuple(booster.feature_name())
+        if names != FEATURES:
+            raise ValueError(f"the ranker was trained on other features ({', '.join(names)}); "
+                             "retrain it: python -m eval.train_ranker")
+        self.booster = booster
+
+    @classmethod
+    def load(cls, path: Path = MODEL_PATH) -> Reranker:
+        import lightgbm
+
+        return cls(lightgbm.Booster(model_file=str(path)))
+
+    def scores(self, rows: np.ndarray) -> np.ndarray:
+        if not len(rows):
+            return np.zeros(0)
+        return np.asarray(self.booster.predict(rows, num_threads=1), dtype=float)
+
+
+@lru_cache(maxsize=1)
+def default_reranker() -> Reranker:
+    """The shipped model, loaded once per process."""
+    return Reranker.load()
+
+
+def info() -> dict:
+    """What the shipped model was trained on (written by eval/train_ranker.py)."""
+    return json.loads(INFO_PATH.read_text(encoding="utf-8"))

@@ -1,0 +1,108 @@
+"""The learned reranker: the shipped model, its features on a real index, training, and the
+kommun a query names."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from eval import train_ranker
+from kb import rerank
+from kb.evaluation import evaluate, load_queries
+from kb.models import SECTION_TYPES
+from kb.search import Searcher, dense_query
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def test_the_shipped_model_loads_and_was_trained_on_the_dev_set_in_the_repository():
+    ranker = rerank.Reranker.load()
+    assert tuple(ranker.booster.feature_name()) == rerank.FEATURES
+    info = rerank.info()
+    assert info["features"] == list(rerank.FEATURES)
+    assert info["sha256"] == hashlib.sha256((REPO / info["trained_on"]).read_bytes()).hexdigest(), (
+        "eval/dev.jsonl changed since the ranker was trained: KB_DATA_DIR=<eval index> python -m eval.train_ranker")
+
+
+def test_a_model_of_other_features_is_refused_with_what_to_do():
+    lightgbm = pytest.importorskip("lightgbm")
+    rows = np.random.default_rng(0).random((40, 3))
+    model = lightgbm.LGBMRanker(n_estimators=2, min_child_samples=1, verbose=-1)
+    model.fit(rows, np.arange(40) % 3, group=[20, 20])
+    with pytest.raises(ValueError, match="python -m eval.train_ranker"):
+        rerank.Reranker(model.booster_)
+
+
+def test_ranks_are_capped_so_a_larger_k_keeps_features_in_the_trained_range():
+    ranked = [(f"c{i}", 1.0 - i / 100) for i in range(80)]
+    assert list(rerank.ranks(ranked, ["c0", "c5", "c70", "absent"])) == [0, 5, rerank.RANK_CAP, rerank.RANK_CAP]
+
+
+def test_an_empty_candidate_list_has_no_rows():
+    signals = rerank.Signals([], *(np.zeros(0) for _ in range(7)))
+    assert rerank.features("x", signals, {}).shape == (0, len(rerank.FEATURES))
+    assert rerank.Reranker.load().scores(np.zeros((0, len(rerank.FEATURES)))).shape == (0,)
+
+
+def _corpus_queries(shared: Path) -> list:
+    """The dev queries whose judged passages all lie in corpus/ (the seeds, renamed): the test
+    index's reports."""
+    seeds = {p.name for p in (shared / "seeds").iterdir()}
+    return [q for q in load_queries(REPO / "eval" / "dev.jsonl") if all(r.file in seeds for r in q.relevant)]
+
+
+@pytest.mark.slow
+def test_features_describe_every_candidate_of_a_real_query(corpus_index):
+    ids, rows, chunks = Searcher(corpus_index).ranking_features("samverkan med Arbetsförmedlingen")
+    assert rows.shape == (len(ids), len(rerank.FEATURES)) and len(ids) >= 50
+    assert np.isfinite(rows).all()
+    column = {name: rows[:, i] for i, name in enumerate(rerank.FEATURES)}
+    assert column["fused"].max() == 0.0 and column["fused_rank"].min() == 0.0
+    sections = rows[:, [rerank.FEATURES.index(f"section_{t}") for t in SECTION_TYPES]]
+    assert (sections.sum(axis=1) == 1).all()  # every passage has exactly one section type
+    assert set(ids) == set(chunks)
+    assert ((column["dense_found"] == 1) | (column["lexical_found"] == 1)).all()
+
+
+@pytest.mark.slow
+def test_training_is_deterministic_and_learns_the_judged_order(corpus_index, shared):
+    searcher = Searcher(corpus_index, rerank=False)
+    queries = _corpus_queries(shared)
+    assert len(queries) >= 40
+    groups = train_ranker.groups(searcher, queries)
+    first, second = train_ranker.fit(groups), train_ranker.fit(groups)
+    assert first.booster.model_to_string() == second.booster.model_to_string()
+
+    def ndcg(s: Searcher) -> float:
+        return evaluate(lambda q: [h.text for h in s.search(q, 10).hits], queries).mean("ndcg@10")
+
+    fusion = ndcg(searcher)
+    trained = Searcher(corpus_index)
+    trained.reranker = first
+    assert ndcg(trained) > fusion + 0.02  # on the queries it learned from: the objective works
+
+
+@pytest.mark.slow
+def test_a_query_naming_a_kommun_lists_that_kommuns_passages_first(corpus_index):
+    hits = Searcher(corpus_index).search("samverkan med Arbetsförmedlingen i Ale", 100).hits
+    kommuner = [h.kommun for h in hits]
+    assert kommuner[0] == "Ale" and "Ale" in kommuner and len(set(kommuner)) > 1
+    assert kommuner == sorted(kommuner, key=lambda k: k != "Ale")  # every Ale passage before the rest
+    unnamed = Searcher(corpus_index).search("samverkan med Arbetsförmedlingen", 100).hits
+    assert [h.kommun for h in unnamed] != kommuner
+
+
+@pytest.mark.slow
+def test_without_the_reranker_hybrid_search_keeps_the_fused_order(corpus_index):
+    searcher = Searcher(corpus_index, rerank=False)
+    query = "uppföljning av försörjningsstöd"
+    vector = corpus_index.embedder.embed_query(dense_query(query))
+    dense = corpus_index.vectors.query(vector, 50)
+    lexical = corpus_index.lexical.search(query, 50)
+    fused = [cid for cid, _ in searcher._fuse(query, dense, lexical, vector)]
+    hits = [h.chunk_id for h in searcher.search(query, 10).hits]
+    assert hits == [cid for cid in fused if cid in set(hits)][:10]
+    assert hits[0] == fused[0]
