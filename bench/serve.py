@@ -38,9 +38,9 @@ ADMIN_TOKEN = "bench-" + os.urandom(8).hex()
 UPLOAD = Path("data/pdf-edge-cases/pdflatex-4-pages.pdf")
 
 
-def _env(data_dir: Path, backend: str) -> dict:
+def _env(data_dir: Path, backend: str, rerank: bool = True) -> dict:
     return {**os.environ, "KB_DATA_DIR": str(data_dir), "KB_MODEL_BACKEND": backend, "PYTHONPATH": str(ROOT),
-            "KB_ADMIN_TOKEN": ADMIN_TOKEN}
+            "KB_ADMIN_TOKEN": ADMIN_TOKEN, "KB_RERANK": "1" if rerank else "0"}
 
 
 def _free_port() -> int:
@@ -84,7 +84,7 @@ def _upload_and_rebuild(base: str, pid: int) -> tuple[float, float]:
         time.sleep(0.2)
 
 
-def serve(index_dir: Path, backend: str) -> dict:
+def serve(index_dir: Path, backend: str, rerank: bool = True) -> dict:
     """Start `kb serve` on a copy of the index, time the first answers, run 100 searches, read its
     memory, upload a report and wait for the rebuilt matrix, read its peak memory, stop it."""
     from bench.query import queries
@@ -96,8 +96,8 @@ def serve(index_dir: Path, backend: str) -> dict:
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
     t0 = time.perf_counter()
-    proc = subprocess.Popen([*KB, "serve", "--port", str(port)], env=_env(data_dir, backend), cwd=ROOT,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen([*KB, "serve", "--port", str(port)], env=_env(data_dir, backend, rerank),
+                            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         while True:
             try:
@@ -151,7 +151,11 @@ def main(backends: list[str], sizes: list[str]) -> None:
             memory.append([f"`kb serve`, {backend}", chunks, f"{r['rss_first']:.0f}", f"{r['rss']:.0f}",
                            f"{r['peak_job']:.0f}", f"{r['peak']:.0f} ({r['rebuild']:.1f} s after the job)"])
         if backend != backends[0]:
-            continue  # one ingest: it takes minutes on 2 cores
+            continue  # one ingest, and one start without the reranker: it takes minutes on 2 cores
+        print(f"[serve] {backend} {sizes[-1]} KB_RERANK=0 ...", file=sys.stderr, flush=True)
+        r = serve(WORK / f"index-{sizes[-1]}", backend, rerank=False)
+        chunks = "corpus (312)" if sizes[-1] == "corpus" else f"{int(sizes[-1]):,}"
+        cold.append([f"{backend}, `KB_RERANK=0`", chunks, f"{r['health']:.1f}", f"{r['first']:.1f}"])
         print(f"[serve] ingest {backend} ...", file=sys.stderr, flush=True)
         seconds, peak = ingest_peak(backend)
         memory.append([f"`kb ingest` of the 12 real reports, {backend}", "–", "–", "–", "–", f"{peak:.0f}"])

@@ -28,6 +28,7 @@ class Config:
     secret_key: str | None = None  # signs the session cookie; generated and kept in data_dir if unset
     max_file_bytes: int = 50_000_000
     ocr: bool = False
+    rerank: bool = True  # the learned reranker (kb/rerank.py); KB_RERANK=0 ranks by fusion alone
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Config:
@@ -44,6 +45,7 @@ class Config:
             secret_key=env.get("KB_SECRET_KEY") or None,
             max_file_bytes=int(env.get("KB_MAX_FILE_MB", "50")) * 1_000_000,
             ocr=env.get("KB_OCR", "").lower() in {"1", "true", "yes"},
+            rerank=env.get("KB_RERANK", "1").lower() not in {"0", "false", "no"},
         )
 
     @property

@@ -3,7 +3,7 @@
 Fusion (`kb.search`) scores each candidate by a hand-tuned sum of four signals; what it leaves
 is the order among relevant passages. A small gradient-boosted ranker, trained on the graded
 judgments of `eval/dev.jsonl` by `python -m eval.train_ranker`, reorders the candidates from the
-same signals plus what a passage is (section type, length, figures) and how its report fares
+same signals plus what a passage is (section type, length) and how its report fares
 among the candidates. It sees no word of the query or passage, only these numbers, so it carries
 no vocabulary of the six evaluation reports. Kept because the held-out set says so
 (docs/retrieval.md); `eval/heldout.jsonl` is never trained on.
@@ -15,7 +15,6 @@ what it was trained on. Features are built in one place, here, for search and tr
 from __future__ import annotations
 
 import json
-import re
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -33,10 +32,9 @@ INFO_PATH = MODEL_PATH.with_suffix(".json")
 RANK_CAP = 60
 FEATURES = (
     "fused", "fused_rank", "dense", "lexical", "coverage", "lines", "dense_rank", "lexical_rank",
-    "dense_found", "lexical_found", "log_length", "numbers", "question", "query_words",
+    "dense_found", "lexical_found", "log_length", "question", "query_words",
     "report_best", "report_count", *(f"section_{t}" for t in SECTION_TYPES),
 )
-_NUMBER = re.compile(r"\d+")
 
 
 @dataclass(frozen=True)
@@ -77,7 +75,7 @@ def features(query: str, signals: Signals, chunks: dict[str, Chunk]) -> np.ndarr
         fused, np.log1p(fused_rank), signals.dense, signals.lexical, signals.coverage, signals.lines,
         np.log1p(signals.dense_rank), np.log1p(signals.lexical_rank),
         (signals.dense_rank < RANK_CAP).astype(float), (signals.lexical_rank < RANK_CAP).astype(float),
-        np.log([max(len(t), 1) for t in texts]), [len(_NUMBER.findall(t)) for t in texts],
+        np.log([max(len(t), 1) for t in texts]),
         np.full(n, float(query.rstrip().endswith("?"))), np.full(n, float(len(query.split()))),
         [report_best[r] for r in reports], [float(report_count[r]) for r in reports],
     ]

@@ -164,11 +164,12 @@ def _wording(chunk: Chunk) -> tuple[str, str]:
 class Searcher:
     """Answers queries against an open Index; create once per process."""
 
-    def __init__(self, index: Index, candidates: int = 50, rerank: bool = True) -> None:
-        """`rerank=False` ranks hybrid results by fusion alone (for `kb eval` to compare)."""
+    def __init__(self, index: Index, candidates: int = 50, rerank: bool | None = None) -> None:
+        """`rerank=False` ranks hybrid results by fusion alone (`kb eval` compares the two); by
+        default the index's config decides (KB_RERANK)."""
         self.index = index
         self.candidates = candidates
-        self.reranker = default_reranker() if rerank else None
+        self.reranker = default_reranker() if (index.config.rerank if rerank is None else rerank) else None
 
     def search(self, query: str, k: int = 10, filters: Filters | None = None,
                mode: str = "hybrid", spell: bool = True) -> SearchResult:

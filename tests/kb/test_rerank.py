@@ -4,6 +4,7 @@ kommun a query names."""
 from __future__ import annotations
 
 import hashlib
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -106,3 +107,13 @@ def test_without_the_reranker_hybrid_search_keeps_the_fused_order(corpus_index):
     hits = [h.chunk_id for h in searcher.search(query, 10).hits]
     assert hits == [cid for cid in fused if cid in set(hits)][:10]
     assert hits[0] == fused[0]
+
+
+def test_kb_rerank_0_switches_the_reranker_off(fake_index):
+    from kb.config import Config
+
+    assert Config.from_env({}).rerank and not Config.from_env({"KB_RERANK": "0"}).rerank
+    assert Searcher(fake_index).reranker is not None
+    off = replace(fake_index, config=replace(fake_index.config, rerank=False))
+    assert Searcher(off).reranker is None
+    assert Searcher(off, rerank=True).reranker is not None
