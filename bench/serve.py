@@ -17,6 +17,7 @@ import json
 import os
 import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -84,9 +85,10 @@ def _upload_and_rebuild(base: str, pid: int) -> tuple[float, float]:
         time.sleep(0.2)
 
 
-def serve(index_dir: Path, backend: str, rerank: bool = True) -> dict:
+def serve(index_dir: Path, backend: str, rerank: bool = True, full: bool = True) -> dict:
     """Start `kb serve` on a copy of the index, time the first answers, run 100 searches, read its
-    memory, upload a report and wait for the rebuilt matrix, read its peak memory, stop it."""
+    memory, upload a report and wait for the rebuilt matrix, read its peak memory, stop it
+    (`full=False`: stop after the first answer)."""
     from bench.query import queries
 
     work = Path(tempfile.mkdtemp(prefix="kb-serve-"))
@@ -111,6 +113,8 @@ def serve(index_dir: Path, backend: str, rerank: bool = True) -> dict:
         _get(base + "/api/search?q=" + quote("intern kontroll av försörjningsstöd"))
         first = time.perf_counter() - t0
         after_first = rss_mb(proc.pid)[0]
+        if not full:
+            return {"health": health, "first": first, "rss_first": after_first}
         for q in queries():
             _get(base + "/api/search?q=" + quote(q))
         current, _ = rss_mb(proc.pid)
@@ -140,6 +144,23 @@ def ingest_peak(backend: str) -> tuple[float, float]:
         return time.perf_counter() - t0, usage.ru_maxrss / 1024
 
 
+def _reranker_cost(index_dir: Path, backend: str, rounds: int = 3) -> str:
+    """Starts without and with the learned reranker (KB_RERANK), alternating, so both meet the same
+    page cache: the start-up and memory the reranker costs (loading LightGBM, which imports
+    scikit-learn, and the model)."""
+    runs: dict[bool, list[dict]] = {False: [], True: []}
+    for n in range(rounds):
+        for rerank in (False, True):
+            print(f"[serve] KB_RERANK={int(rerank)}, round {n + 1} ...", file=sys.stderr, flush=True)
+            runs[rerank].append(serve(index_dir, backend, rerank=rerank, full=False))
+    first = {r: statistics.median(x["first"] for x in runs[r]) for r in runs}
+    rss = {r: statistics.median(x["rss_first"] for x in runs[r]) for r in runs}
+    return (f"The learned reranker's share ({backend}, {index_dir.name}, {rounds} starts each, alternating, "
+            f"medians): first answer after {first[True]:.1f} s with it and {first[False]:.1f} s without "
+            f"(`KB_RERANK=0`), {first[True] / first[False]:.2f}×; resident memory after the first answer "
+            f"{rss[True]:.0f} MB against {rss[False]:.0f} MB.")
+
+
 def main(backends: list[str], sizes: list[str]) -> None:
     cold, memory = [], []
     for backend in backends:
@@ -151,17 +172,15 @@ def main(backends: list[str], sizes: list[str]) -> None:
             memory.append([f"`kb serve`, {backend}", chunks, f"{r['rss_first']:.0f}", f"{r['rss']:.0f}",
                            f"{r['peak_job']:.0f}", f"{r['peak']:.0f} ({r['rebuild']:.1f} s after the job)"])
         if backend != backends[0]:
-            continue  # one ingest, and one start without the reranker: it takes minutes on 2 cores
-        print(f"[serve] {backend} {sizes[-1]} KB_RERANK=0 ...", file=sys.stderr, flush=True)
-        r = serve(WORK / f"index-{sizes[-1]}", backend, rerank=False)
-        chunks = "corpus (312)" if sizes[-1] == "corpus" else f"{int(sizes[-1]):,}"
-        cold.append([f"{backend}, `KB_RERANK=0`", chunks, f"{r['health']:.1f}", f"{r['first']:.1f}"])
+            continue  # one ingest, and one reranker comparison: they take minutes on 2 cores
+        reranker = _reranker_cost(WORK / f"index-{sizes[-1]}", backend)
         print(f"[serve] ingest {backend} ...", file=sys.stderr, flush=True)
         seconds, peak = ingest_peak(backend)
         memory.append([f"`kb ingest` of the 12 real reports, {backend}", "–", "–", "–", "–", f"{peak:.0f}"])
     write_section("coldstart", "From starting `kb serve` (a subprocess on a free port) to its first answers; "
                   "the model and the index are already on disk (converted, exported).\n\n"
-                  + table(["backend", "chunks", "to /healthz s", "to first /api/search s"], cold))
+                  + table(["backend", "chunks", "to /healthz s", "to first /api/search s"], cold)
+                  + "\n\n" + reranker)
     write_section("memory", "Resident memory (MB) from /proc/<pid>/status; `kb ingest` from getrusage of the "
                   "child. `kb serve` after its first answer and after 100 more searches; its peak is taken after "
                   f"uploading `{UPLOAD.name}` through the admin API (ingested in the server) and searching until "

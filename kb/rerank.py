@@ -39,7 +39,7 @@ FEATURES = (
 
 @dataclass(frozen=True)
 class Signals:
-    """What fusion knows of each candidate, aligned with `ids` (see `kb.search.Searcher._fuse`):
+    """What fusion knows of each candidate, aligned with `ids` (`kb.search.Searcher._signals`):
     each relative to the best candidate, so queries compare."""
 
     ids: list[str]

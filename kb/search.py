@@ -15,6 +15,7 @@ from kb.lines import best_similarity
 from kb.models import Chunk, Hit, Report
 from kb.places import named_places
 from kb.rerank import Signals, default_reranker, features, ranks
+from kb.spelling import changes_json
 from kb.thesaurus import expansion_text
 
 MAX_QUERY_CHARS = 1000
@@ -104,6 +105,13 @@ class SearchResult:
     #: words it changed as (typed, corrected); the query itself and () otherwise.
     searched: str = ""
     corrections: tuple[tuple[str, str], ...] = ()
+    #: The kommuner and regioner the query names whose passages were listed first (`Searcher._rank`).
+    places_first: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict:
+        """The result as `/api/search` and `kb search --json` give it (facets aside)."""
+        return {"query": self.query, "searched": self.searched, "corrections": changes_json(self.corrections),
+                "places_first": list(self.places_first), "hits": [h.to_dict() for h in self.hits]}
 
 
 def validate(query: str, k: int) -> str:
@@ -201,12 +209,12 @@ class Searcher:
             lexical = self.index.lexical.search(query, n, filters.lexical_filters())
             timings["lexical"] = time.perf_counter() - t0
         t0 = time.perf_counter()
-        chunks = None
+        chunks, places_first = None, ()
         if mode == "hybrid":
             signals = self._signals(query, dense, lexical, vector)
             timings["fusion"] = time.perf_counter() - t0
             t0 = time.perf_counter()
-            fused, chunks = self._rank(query, signals)
+            fused, chunks, places_first = self._rank(query, signals)
             timings["rerank"] = time.perf_counter() - t0
         else:
             fused = dense or lexical
@@ -217,7 +225,8 @@ class Searcher:
             facets = self._facets_beside_filters(query, vector if mode != "lexical" else None, n, filters,
                                                  lexical=mode != "dense")
         timings["hits"] = time.perf_counter() - t0
-        return SearchResult(typed, hits, facets, timings, searched=query, corrections=corrections)
+        return SearchResult(typed, hits, facets, timings, searched=query, corrections=corrections,
+                            places_first=places_first)
 
     def _facets_beside_filters(self, query: str, vector, n: int, filters: Filters, *,
                                lexical: bool) -> dict[str, dict[str, int]]:
@@ -286,21 +295,24 @@ class Searcher:
         s = self._signals(query, dense, lexical, vector)
         return [(s.ids[i], float(s.fused[i])) for i in self._fused_order(s)]
 
-    def _rank(self, query: str, s: Signals) -> tuple[list[tuple[str, float]], dict[str, Chunk]]:
+    def _rank(self, query: str, s: Signals) -> tuple[list[tuple[str, float]], dict[str, Chunk], tuple[str, ...]]:
         """Hybrid ranking: fusion's candidates reordered by the learned reranker (`kb.rerank`),
         then the passages of a kommun or region the query names ahead of the rest. Also returns
-        the candidates' chunks, read once for both steps and for the hits."""
+        the candidates' chunks, read once for both steps and for the hits, and the named places
+        that had passages among them."""
         chunks = self.index.catalog.chunks_by_id(s.ids)
         scores = self.reranker.scores(features(query, s, chunks)) if self.reranker else s.fused
         named = named_places(query)
+        first: tuple[str, ...] = ()
         if named and len(scores):
             reports = self.index.catalog.reports_by_id({c.report_id for c in chunks.values()})
             kommun = {cid: reports[c.report_id].meta.kommun for cid, c in chunks.items() if c.report_id in reports}
             ahead = np.array([kommun.get(cid) in named for cid in s.ids], dtype=float)
             scores = scores + ahead * (scores.max() - scores.min() + 1.0)
+            first = tuple(sorted(named & set(kommun.values())))
         order = self._fused_order(s)
         order = order[np.argsort(-scores[order], kind="stable")]
-        return [(s.ids[i], float(scores[i])) for i in order], chunks
+        return [(s.ids[i], float(scores[i])) for i in order], chunks, first
 
     def ranking_features(self, query: str) -> tuple[list[str], np.ndarray, dict[str, Chunk]]:
         """The candidates of a query as the reranker sees them (ids, feature rows, chunks): what

@@ -145,7 +145,6 @@ def search(config: Config, query: str | None, k: int, as_json: bool, from_stdin:
     """Search the index and print ranked passages with citations."""
     from kb.export import to_csv, to_markdown
     from kb.search import Searcher
-    from kb.spelling import changes_json
 
     if from_stdin == (query is not None):
         raise click.UsageError("Ange antingen en fråga eller --stdin.")
@@ -173,10 +172,7 @@ def search(config: Config, query: str | None, k: int, as_json: bool, from_stdin:
         elif fmt == "csv":
             click.echo(to_csv(result.hits), nl=False)
         elif as_json:
-            payload = {"query": result.query, "searched": result.searched,
-                       "corrections": changes_json(result.corrections),
-                       "hits": [h.to_dict() for h in result.hits]}
-            click.echo(json.dumps(payload, ensure_ascii=False,
+            click.echo(json.dumps(result.to_dict(), ensure_ascii=False,
                                   indent=None if from_stdin else 2))
         else:
             _print_hits(result)

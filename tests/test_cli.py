@@ -34,9 +34,13 @@ def test_search_json_has_the_contract_fields(corpus_index):
     assert result.exit_code == 0, result.output
     payload = json.loads(result.output)
     assert payload["query"] == "samverkan med Arbetsförmedlingen"
-    assert len(payload["hits"]) == 5
+    assert len(payload["hits"]) == 5 and payload["places_first"] == []
     for hit in payload["hits"]:
         assert set(hit) >= HIT_FIELDS
+    named = CliRunner().invoke(cli, ["search", "samverkan med Arbetsförmedlingen i Orsa", "--json"],
+                               env=_env(corpus_index))
+    payload = json.loads(named.output)
+    assert payload["places_first"] == ["Orsa"] and payload["hits"][0]["kommun"] == "Orsa"
 
 
 @pytest.mark.slow

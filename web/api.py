@@ -7,7 +7,6 @@ import os
 from flask import Blueprint, jsonify, request
 
 from kb.errors import BadQuery, KbError, NotFound, StoreUnavailable
-from kb.spelling import changes_json
 from web.errors import UNAVAILABLE, respond_error
 from web.errors import json_error as _error
 from web.params import index, parse_search_args, parse_spell, searcher
@@ -40,9 +39,7 @@ def kb_error(exc: KbError):
 def search():
     query, k, filters = parse_search_args(request.args, strict=True)
     result = searcher().search(query, k=k, filters=filters, spell=parse_spell(request.args))
-    body = {"query": result.query, "searched": result.searched,
-            "corrections": changes_json(result.corrections),
-            "hits": [h.to_dict() for h in result.hits], "facets": result.facets}
+    body = {**result.to_dict(), "facets": result.facets}
     if request.args.get("group") == "report":
         body["groups"] = [{"report_id": g[0].report_id, "kommun": g[0].kommun, "year": g[0].year,
                            "title": g[0].title, "chunk_ids": [h.chunk_id for h in g]}

@@ -21,7 +21,9 @@ HIT = {
     "required": ["rank", "score", "chunk_id", "report_id", "title", "kommun", "year", "firm",
                  "section", "page", "start", "end", "text", "url", "section_type", "doc_type"],
     "properties": {
-        "rank": {"type": "integer", "minimum": 1}, "score": {"type": "number"},
+        "rank": {"type": "integer", "minimum": 1},
+        "score": {"type": "number", "description": "The ranking's score, higher first; comparable within one "
+                                                   "result list only"},
         "chunk_id": {"type": "string"}, "report_id": {"type": "string"},
         "title": {"type": "string"}, "kommun": _NULLABLE_STR, "year": _NULLABLE_INT,
         "firm": _NULLABLE_STR, "section": {"type": "string"}, "page": _NULLABLE_INT,
@@ -105,6 +107,9 @@ SEARCH_RESULT = {
         "corrections": {"type": "array", "items": {
             "type": "object", "required": ["typed", "corrected"],
             "properties": {"typed": {"type": "string"}, "corrected": {"type": "string"}}}},
+        "places_first": {"type": "array", "items": {"type": "string"},
+                         "description": "The kommuner and regioner the query names (\"i Ödeshög\"), whose passages "
+                                        "are listed first"},
         "groups": {"type": "array", "items": {"type": "object"}},
         "facets": {"type": "object", "additionalProperties": {
             "type": "object", "additionalProperties": {"type": "integer"}}},

@@ -55,7 +55,17 @@ def search_page():
         english=bool(result) and looks_english(query),
         exact_url=url_for("pages.search_page", **{**request.args.to_dict(flat=False), "spell": "0"})
         if result and result.corrections else None,
+        places_first=_places_first(result, filters),
     ), 400 if error else 200
+
+
+def _places_first(result, filters: Filters) -> list[tuple[str, str]]:
+    """The places the query named whose passages come first, each with a link that shows only it
+    (none when the kommun filter is already set)."""
+    if not result or filters.kommun:
+        return []
+    args = request.args.to_dict(flat=False)
+    return [(place, url_for("pages.search_page", **{**args, "kommun": place})) for place in result.places_first]
 
 
 def _excerpts(result, query: str) -> dict:

@@ -47,6 +47,19 @@ def test_a_misspelled_query_is_corrected_and_can_be_searched_as_typed(page):
     assert page.get_by_label("Vad vill du veta?").input_value() == "rekomendationer forsorjningsstod"
 
 
+def test_a_named_kommun_comes_first_and_can_be_searched_alone(page):
+    _search(page, "samverkan med Arbetsförmedlingen i Ödeshög")
+    notice = page.locator("p.places")
+    assert "Sökningen nämner Ödeshög: avsnitt därifrån visas först." in notice.inner_text()
+    assert page.locator("li.hit h2").first.inner_text().startswith("Ödeshög:")
+    check_axe(page)
+    screenshot(page, "search-named-kommun")
+    notice.get_by_role("link", name="Visa bara Ödeshög").click()
+    page.wait_for_url("**kommun=**")
+    assert page.locator(".filters").get_by_label("Ödeshög").is_checked()
+    assert page.locator("p.places").count() == 0
+
+
 def test_filter_on_section_type_shows_only_bedomningar(page):
     _search(page)
     page.locator(".filters").get_by_label("Bedömning").check()

@@ -21,6 +21,17 @@ def test_search_returns_hits_with_contract_fields(client):
     assert len({hit["kommun"] for hit in body["hits"]}) >= 3
 
 
+def test_a_named_kommun_comes_first_and_is_said_so(client):
+    query = {"q": "samverkan med Arbetsförmedlingen i Ödeshög", "k": 10}
+    body = client.get("/api/search", query_string=query).get_json()
+    assert body["places_first"] == ["Ödeshög"]
+    assert [hit["kommun"] for hit in body["hits"]] == ["Ödeshög"] * 10
+    plain = client.get("/api/search", query_string={"q": "samverkan med Arbetsförmedlingen", "k": 10}).get_json()
+    assert plain["places_first"] == [] and len({hit["kommun"] for hit in plain["hits"]}) > 1
+    absent = client.get("/api/search", query_string={"q": "försörjningsstöd i Kungsbacka"}).get_json()
+    assert absent["places_first"] == []  # the archive has no passage from Kungsbacka to put first
+
+
 def test_misspelled_words_are_corrected_and_said_so_unless_spell_is_0(client):
     body = client.get("/api/search", query_string={"q": "genomförandplan forsorjningsstod", "k": 5}).get_json()
     assert body["query"] == "genomförandplan forsorjningsstod"

@@ -45,6 +45,19 @@ def test_a_corrected_query_is_shown_with_a_link_to_search_as_typed(client):
     assert "Stavningen rättades" not in client.get("/?q=rekommendationer").get_data(as_text=True)
 
 
+def test_a_named_kommun_is_said_to_come_first_with_a_link_to_it_alone(client):
+    page = client.get("/", query_string={"q": "uppföljning i Mellerud och Ale", "k": 40}).get_data(as_text=True)
+    assert "Sökningen nämner Ale och Mellerud: avsnitt därifrån visas först." in page
+    links = dict(re.findall(r'<a href="([^"]*)">Visa bara (\w+)</a>', page))
+    assert sorted(links.values()) == ["Ale", "Mellerud"]
+    only = next(url for url, place in links.items() if place == "Ale").replace("&amp;", "&")
+    assert "kommun=Ale" in only and "q=uppf" in only and "k=40" in only
+    narrowed = client.get(only).get_data(as_text=True)
+    assert "Visa bara" not in narrowed  # filtered already: nothing to offer
+    assert set(re.findall(r'class="cite"><a href="[^"]*">([^:<]*):', narrowed)) == {"Ale"}
+    assert "Sökningen nämner" not in client.get("/?q=uppf%C3%B6ljning").get_data(as_text=True)
+
+
 @pytest.mark.parametrize("query, english", [
     ("internal control of procurement", True),
     ("cooperation between social services and the employment service", True),
