@@ -46,7 +46,8 @@ def measure(size: str, rounds: int = 1) -> dict:
     searcher = app.extensions["kb.searcher"]
     client = app.test_client()
     samples: dict[str, list[float]] = {k: [] for k in (*PARTS, "search", "api_new", "api_repeat", "page",
-                                                     "render", "lexical_fts")}
+                                                     "render", "lexical_fts", "with_reranker",
+                                                     "without_reranker")}
     qs = queries()
     index.lexical.ensure_matrix()  # as `kb ingest` leaves it
     searcher.search(qs[0])  # first-query costs (lazy collection open) belong to cold start
@@ -69,6 +70,13 @@ def measure(size: str, rounds: int = 1) -> dict:
             index.lexical.search(q, searcher.candidates)
             samples["lexical_fts"].append((time.perf_counter() - t0) * 1000)
             index.lexical.use_matrix = True
+            reranker = searcher.reranker  # the same warm search with and without it, back to back
+            for key, model in (("without_reranker", None), ("with_reranker", reranker)):
+                searcher.reranker = model
+                t0 = time.perf_counter()
+                searcher.search(q)
+                samples[key].append((time.perf_counter() - t0) * 1000)
+            searcher.reranker = reranker
     return {"chunks": index.catalog.counts()[1], "samples": samples}
 
 
@@ -117,12 +125,18 @@ def render(results: dict) -> str:
         ratio = percentile(last["samples"]["api_repeat"], 50) / percentile(first["samples"]["api_repeat"], 50)
         growth = (f"\n\nFrom {first['chunks']:,} to {last['chunks']:,} chunks ({factor:.0f}× the corpus) the "
                   f"p50 of a repeated `GET /api/search` grows {ratio:.1f}×.")
+    pairs = {s: (percentile(results[s]["samples"]["with_reranker"], 50),
+                 percentile(results[s]["samples"]["without_reranker"], 50)) for s in sizes}
+    rerank = ("\n\nThe learned reranker (`kb/rerank.py`) in a warm `Searcher.search` (embedding cached, run just "
+              "after the same search without it), p50: "
+              + ", ".join(f"{on:.1f} ms against {off:.1f} ms at {results[s]['chunks']:,} chunks ({on / off:.2f}×)"
+                          for s, (on, off) in pairs.items()) + ".")
     return (f"{n} query runs per size (eval/dev.jsonl and eval/heldout.jsonl, 1 round; 26 of them hold a word the "
             "speller corrects), Flask test "
             "client, one process per size; how the 10,000 and 100,000 chunk indexes are made is in "
             "`bench/scale_corpus.py` (real text; real vectors for real chunks and sentences, perturbed "
             "means of real sentence vectors for the sentence windows).\n\n"
-            + table(header, rows) + growth)
+            + table(header, rows) + growth + rerank)
 
 
 if __name__ == "__main__":
