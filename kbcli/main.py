@@ -283,7 +283,7 @@ def evaluate(config: Config, sets: tuple[Path, ...], worst: int, by_kind: bool, 
         reports["fusion"] = run_eval(lambda q: [h.text for h in fusion.search(q, 10).hits], queries)
         reports["hybrid"] = run_eval(lambda q: [h.text for h in searcher.search(q, 10).hits], queries)
         click.echo(f"\n{path.name} ({len(queries)} queries)\n{format_table(reports)}")
-        if _trained_the_ranker(path):
+        if searcher.reranker is not None and _trained_the_ranker(path):
             click.echo("These judgments trained the reranker, so its hybrid row is in-sample; "
                        "python -m eval.train_ranker --cv gives the cross-validated figure.")
         if by_kind:

@@ -126,10 +126,17 @@ def test_eval_prints_the_three_methods_side_by_side(fake_index, corpus_copy):
     assert lines[0].startswith("Index: 5 reports, ") and "model hashing-" in lines[0]  # what was measured
     header = next(line for line in lines if line.startswith("method"))
     assert header.split()[2:] == ["ndcg@10", "recall@5", "mrr@10", "hit@1", "best@1"]
-    for method in ("lexical", "dense", "hybrid"):
+    for method in ("lexical", "dense", "fusion", "hybrid"):
         row = next(line for line in lines if line.startswith(method)).split()
         assert row[1] == "3" and all(0.0 <= float(x) <= 1.0 for x in row[2:])
     assert "Worst hybrid queries:" in result.output
+    assert "in-sample" not in result.output  # not the set the reranker learned from
+    dev = Path(__file__).parents[1] / "eval" / "dev.jsonl"
+    trained = CliRunner().invoke(cli, ["eval", "--set", str(dev), "--worst", "0"], env=_env(fake_index))
+    assert "These judgments trained the reranker, so its hybrid row is in-sample" in trained.output
+    off = CliRunner().invoke(cli, ["eval", "--set", str(dev), "--worst", "0"],
+                             env={**_env(fake_index), "KB_RERANK": "0"})
+    assert off.exit_code == 0 and "in-sample" not in off.output
     pooled = CliRunner().invoke(cli, ["eval", "--set", str(small), "--judged-by", "pool"], env=_env(fake_index))
     assert pooled.exit_code == 0, pooled.output
     assert "(1 queries)" in pooled.output  # the one query with a pooled judgment
