@@ -12,7 +12,6 @@ seed), so the same judgments and index give the same model.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import sys
 from collections.abc import Sequence
@@ -24,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from kb.evaluation import METRICS, EvalQuery, EvalReport, judge, load_queries, score_query
-from kb.rerank import FEATURES, INFO_PATH, MODEL_PATH, Reranker
+from kb.rerank import FEATURES, INFO_PATH, MODEL_PATH, Reranker, fingerprint
 from kb.search import Searcher
 
 REPO = Path(__file__).resolve().parents[1]
@@ -95,7 +94,7 @@ def main(argv: list[str]) -> int:
     reports, chunks = index.catalog.counts()
     info = {
         "trained_on": DEV.relative_to(REPO).as_posix(),
-        "sha256": hashlib.sha256(DEV.read_bytes()).hexdigest(),
+        "sha256": fingerprint(DEV),
         "queries": len(data), "rows": int(sum(len(g.grades) for g in data)),
         "index": f"{reports} reports, {chunks} passages, model {index.embedder.name}",
         "lightgbm": version("lightgbm"), "date": date.today().isoformat(),

@@ -14,6 +14,7 @@ what it was trained on. Features are built in one place, here, for search and tr
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections import defaultdict
 from collections.abc import Sequence
@@ -120,3 +121,13 @@ def default_reranker() -> Reranker:
 def info() -> dict:
     """What the shipped model was trained on (written by eval/train_ranker.py)."""
     return json.loads(INFO_PATH.read_text(encoding="utf-8"))
+
+
+def fingerprint(path: Path) -> str:
+    """The SHA-256 of a query set, as `kb/data/ranker.json` records the one the model learned from."""
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def trained_on(path: Path) -> bool:
+    """Whether the shipped model learned from this query set as it is now."""
+    return fingerprint(path) == info()["sha256"]

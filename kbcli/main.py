@@ -270,6 +270,7 @@ def evaluate(config: Config, sets: tuple[Path, ...], worst: int, by_kind: bool, 
     """
     from kb.evaluation import JUDGED_BY, format_table, judged_by, load_queries, worst_queries
     from kb.evaluation import evaluate as run_eval
+    from kb.rerank import trained_on
     from kb.search import MODES, Searcher
 
     index = _open_index(config)
@@ -283,7 +284,7 @@ def evaluate(config: Config, sets: tuple[Path, ...], worst: int, by_kind: bool, 
         reports["fusion"] = run_eval(lambda q: [h.text for h in fusion.search(q, 10).hits], queries)
         reports["hybrid"] = run_eval(lambda q: [h.text for h in searcher.search(q, 10).hits], queries)
         click.echo(f"\n{path.name} ({len(queries)} queries)\n{format_table(reports)}")
-        if searcher.reranker is not None and _trained_the_ranker(path):
+        if searcher.reranker is not None and trained_on(path):
             click.echo("These judgments trained the reranker, so its hybrid row is in-sample; "
                        "python -m eval.train_ranker --cv gives the cross-validated figure.")
         if by_kind:
@@ -292,14 +293,6 @@ def evaluate(config: Config, sets: tuple[Path, ...], worst: int, by_kind: bool, 
             click.echo("Worst hybrid queries:")
         for row in worst_queries(reports["hybrid"], worst):
             click.echo(f"  {row.id:<12} nDCG {row.ndcg:.2f}  {row.kind:<13} {row.query}  gains={list(row.gains)}")
-
-
-def _trained_the_ranker(path: Path) -> bool:
-    import hashlib
-
-    from kb.rerank import info
-
-    return hashlib.sha256(path.read_bytes()).hexdigest() == info()["sha256"]
 
 
 def _index_line(index, config: Config) -> str:

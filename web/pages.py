@@ -53,8 +53,7 @@ def search_page():
         years=year_options(known, facets), grouped=grouped, k=request.args.get("k", ""),
         report_groups=group_by_report(result.hits) if result and grouped else None,
         english=bool(result) and looks_english(query),
-        exact_url=url_for("pages.search_page", **{**request.args.to_dict(flat=False), "spell": "0"})
-        if result and result.corrections else None,
+        exact_url=_search_url(spell="0") if result and result.corrections else None,
         places_first=_places_first(result, filters),
     ), 400 if error else 200
 
@@ -64,8 +63,12 @@ def _places_first(result, filters: Filters) -> list[tuple[str, str]]:
     (none when the kommun filter is already set)."""
     if not result or filters.kommun:
         return []
-    args = request.args.to_dict(flat=False)
-    return [(place, url_for("pages.search_page", **{**args, "kommun": place})) for place in result.places_first]
+    return [(place, _search_url(kommun=place)) for place in result.places_first]
+
+
+def _search_url(**changed: str) -> str:
+    """This search's URL, every parameter kept but those changed."""
+    return url_for("pages.search_page", **{**request.args.to_dict(flat=False), **changed})
 
 
 def _excerpts(result, query: str) -> dict:
