@@ -22,7 +22,16 @@ from pathlib import Path
 
 import numpy as np
 
-from kb.evaluation import METRICS, EvalQuery, EvalReport, judge, load_queries, score_query
+from kb.evaluation import (
+    METRICS,
+    EvalQuery,
+    EvalReport,
+    evaluate,
+    judge,
+    load_queries,
+    paired_difference,
+    score_query,
+)
 from kb.rerank import FEATURES, INFO_PATH, MODEL_PATH, Reranker, fingerprint
 from kb.search import Searcher
 
@@ -88,6 +97,10 @@ def main(argv: list[str]) -> int:
     if "--cv" in argv:
         report = cross_validate(searcher, data)
         print(f"dev, {FOLDS}-fold: " + "  ".join(f"{m} {report.mean(m):.3f}" for m in METRICS))
+        for mode in ("lexical", "dense"):
+            alone = evaluate(lambda q, m=mode: [h.text for h in searcher.search(q, 10, mode=m).hits],
+                             [g.query for g in data])
+            print(f"hybrid − {mode:<7} {paired_difference(report, alone)}")
         return 0
     ranker = fit(data)
     ranker.booster.save_model(str(MODEL_PATH))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from click.testing import CliRunner
@@ -129,6 +130,9 @@ def test_eval_prints_the_three_methods_side_by_side(fake_index, corpus_copy):
     for method in ("lexical", "dense", "fusion", "hybrid"):
         row = next(line for line in lines if line.startswith(method)).split()
         assert row[1] == "3" and all(0.0 <= float(x) <= 1.0 for x in row[2:])
+    for method in ("lexical", "dense", "fusion"):  # how far hybrid is ahead, and how sure that is
+        assert re.search(rf"^hybrid − {method} +ndcg@10 [+-]\d\.\d{{3}} \(95 % interval [+-]\d\.\d{{3}} to "
+                         rf"[+-]\d\.\d{{3}}, paired bootstrap over 3 queries\)$", result.output, re.MULTILINE)
     assert "Worst hybrid queries:" in result.output
     assert "in-sample" not in result.output  # not the set the reranker learned from
     dev = Path(__file__).parents[1] / "eval" / "dev.jsonl"

@@ -2,6 +2,7 @@
 
 import json
 import math
+from dataclasses import replace
 
 import pytest
 
@@ -20,6 +21,7 @@ from kb.evaluation import (
     mrr_at_k,
     ndcg_at_k,
     normalise,
+    paired_difference,
     ranked_gains,
     recall_at_k,
     score_query,
@@ -177,3 +179,37 @@ def test_judgments_keep_how_they_were_made_and_can_be_scored_apart(tmp_path):
     path.write_text(json.dumps({**rows[0], "relevant": many}), encoding="utf-8")
     with pytest.raises(ValueError, match="needs 1-32 relevant passages, has 33"):
         load_queries(path)
+
+
+def _runs(differences: list[float]) -> tuple[EvalReport, EvalReport]:
+    """Two runs over the same queries whose nDCG@10 differs by the given amounts, query by query."""
+    base = score_query(["en överenskommelse med Arbetsförmedlingen"], QUERY)
+    b = tuple(replace(base, id=f"t-{i}", ndcg=0.5) for i in range(len(differences)))
+    a = tuple(replace(row, ndcg=0.5 + d) for row, d in zip(b, differences, strict=True))
+    return EvalReport(a), EvalReport(b)
+
+
+def test_paired_difference_is_the_mean_difference_with_a_bootstrap_interval():
+    same = paired_difference(*_runs([0.0] * 20))
+    assert (same.mean, same.low, same.high, same.n) == (0.0, 0.0, 0.0, 20)
+    shifted = paired_difference(*_runs([0.1] * 20))  # every query 0.1 better: no doubt about it
+    assert shifted.mean == pytest.approx(0.1) and shifted.low == pytest.approx(0.1) == shifted.high
+
+    mixed = paired_difference(*_runs([0.3, -0.1] * 10))  # better on half, worse on the other half
+    assert mixed.mean == pytest.approx(0.1)
+    assert 0.0 < mixed.low < mixed.mean < mixed.high < 0.2
+    noisy = paired_difference(*_runs([0.5, -0.3] * 10))  # the same mean, more spread: wider
+    assert noisy.low < 0.0 < noisy.high
+    assert paired_difference(*_runs([0.3, -0.1] * 10)) == mixed  # seeded: the same runs, the same interval
+    assert str(mixed).startswith("ndcg@10 +0.100 (95 % interval +0.")
+    assert str(mixed).endswith("paired bootstrap over 20 queries)")
+
+
+def test_paired_difference_pairs_queries_by_id():
+    a, b = _runs([0.3, -0.1, 0.2, 0.0])
+    in_order = paired_difference(a, b)
+    assert paired_difference(a, EvalReport(b.rows[::-1])) == in_order
+    assert paired_difference(a, b, metric="mrr@10").mean == 0.0  # only nDCG was changed
+    with pytest.raises(ValueError, match="same queries"):
+        paired_difference(a, EvalReport(b.rows[1:]))
+    assert paired_difference(EvalReport(()), EvalReport(())).n == 0
