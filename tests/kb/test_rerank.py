@@ -11,7 +11,7 @@ import pytest
 
 from eval import train_ranker
 from kb import rerank
-from kb.evaluation import evaluate, load_queries
+from kb.evaluation import EvalQuery, Relevant, evaluate, load_queries
 from kb.models import SECTION_TYPES
 from kb.search import Searcher, dense_query
 
@@ -83,6 +83,35 @@ def test_training_is_deterministic_and_learns_the_judged_order(corpus_index, sha
     trained = Searcher(corpus_index)
     trained.reranker = first
     assert ndcg(trained) > fusion + 0.02  # on the queries it learned from: the objective works
+
+
+def test_a_query_is_about_the_report_of_its_best_passages_read():
+    def judged(*relevant: tuple[str, int, str]) -> EvalQuery:
+        return EvalQuery("t", "q", "topic", tuple(Relevant(f"phrase {i}", g, f, by=by)
+                                                    for i, (f, g, by) in enumerate(relevant)))
+
+    assert train_ranker.report_of(judged(("a", 2, "reading"), ("b", 3, "reading"), ("b", 3, "pool"))) == "b"
+    assert train_ranker.report_of(judged(("a", 3, "pool"), ("b", 3, "reading"), ("b", 1, "reading"))) == "b"
+    assert train_ranker.report_of(judged(("a", 3, "pool"), ("a", 3, "pool"), ("b", 2, "reading"))) == "a"
+
+
+@pytest.mark.slow
+def test_leave_report_out_ranks_each_reports_queries_without_training_on_that_report(corpus_index, shared):
+    searcher = Searcher(corpus_index, rerank=False)
+    queries = _corpus_queries(shared)
+    train, asked = queries[::2], queries[1::2]
+    by_report = train_ranker.leave_report_out(searcher, train_ranker.groups(searcher, train), asked)
+    assert set(by_report) == {train_ranker.report_of(q) for q in asked} and len(by_report) >= 4
+    assert sum(len(runs["fusion"].rows) for runs in by_report.values()) == len(asked)
+    for report, runs in by_report.items():
+        ids = [r.id for r in runs["fusion"].rows]
+        assert ids and all(train_ranker.report_of(q) == report for q in asked if q.id in ids)
+        assert [r.id for r in runs["all"].rows] == ids == [r.id for r in runs["other reports"].rows]
+    assert searcher.reranker is None  # left as found: fusion alone
+    fusion = Searcher(corpus_index, rerank=False)
+    first = next(iter(by_report.values()))["fusion"]
+    assert first == evaluate(lambda q: [h.text for h in fusion.search(q, 10).hits],
+                             [q for q in asked if q.id in {r.id for r in first.rows}])
 
 
 @pytest.mark.slow
