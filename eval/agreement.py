@@ -5,6 +5,8 @@ second person's order is.
     KB_DATA_DIR=/tmp/evalidx python -m eval.agreement sample DIR [--queries 30] [--assessors 2]
     python -m eval.agreement check DIR N     # results_N.json grades every item of batch_N.json
     python -m eval.agreement score DIR
+    python -m eval.agreement record DIR      # the grades into eval/second_assessor.jsonl
+    python -m eval.agreement score eval/second_assessor.jsonl
 
 `sample` draws queries from both sets (seeded) and writes, per assessor, `batch_N.json`: each
 query with the hybrid top 10 in random order, no grade and no phrase shown. The grades the sets
@@ -13,7 +15,9 @@ top-10 passage has been graded, eval/README.md) and the ranks search gave them g
 which an assessor never reads. The assessor (B) follows eval/REGRADING.md and writes
 `results_N.json`: `{"<item>": {"grade": 0-3}}`. `score` prints how A and B agree (exact, within
 one grade, Cohen's kappa with quadratic weights, and on relevant or not) and, within each query's
-top 10, nDCG@10 of three orders judged by either assessor: search's, A's and B's.
+top 10, nDCG@10 of three orders judged by either assessor: search's, A's and B's. `record` keeps
+the grades in `eval/second_assessor.jsonl` (passages named by a hash of their words, as
+eval/pooled.jsonl does), from which `score` gives the same figures without the folder.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ import numpy as np
 from kb.evaluation import EvalQuery, judge, load_queries, ndcg_at_k
 
 REPO = Path(__file__).resolve().parents[1]
+RECORD = REPO / "eval" / "second_assessor.jsonl"
 SETS = ("dev", "heldout")
 GRADES = (0, 1, 2, 3)
 
@@ -127,10 +132,37 @@ def problems(batches: list[list[dict]], results: dict) -> list[str]:
             if (results.get(p["item"]) or {}).get("grade") not in GRADES]
 
 
+def record_rows(batches: list[list[dict]], key: dict[str, dict], results: dict[str, dict]) -> list[dict]:
+    """One row per graded passage: query, passage (hash of its words), search's rank then, and
+    both assessors' grades."""
+    from eval.pooling import passage_key
+
+    return [{"qid": q["qid"], "passage": passage_key(p["text"]), "rank": key[p["item"]]["rank"],
+             "first": key[p["item"]]["grade"], "second": int(results[p["item"]]["grade"])}
+            for b in batches for q in b for p in q["passages"]]
+
+
+def from_record(path: Path) -> tuple[dict[str, dict], dict[str, dict]]:
+    """The key and results `scores` takes, read back from a record."""
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    key = {f"{r['qid']}#{r['passage']}": {"qid": r["qid"], "rank": r["rank"], "grade": r["first"]} for r in rows}
+    results = {f"{r['qid']}#{r['passage']}": {"grade": r["second"]} for r in rows}
+    return key, results
+
+
+def _print_scores(key: dict[str, dict], results: dict[str, dict]) -> None:
+    for name, value in scores(key, results).items():
+        print(f"{name:<40} {value:.3f}" if isinstance(value, float) else f"{name:<40} {value}")
+    print(confusion(key, results))
+
+
 def main(argv: list[str]) -> int:
-    if len(argv) < 2 or argv[0] not in ("sample", "check", "score"):
+    if len(argv) < 2 or argv[0] not in ("sample", "check", "score", "record"):
         raise SystemExit(__doc__)
     command, folder = argv[0], Path(argv[1])
+    if command == "score" and folder.is_file():
+        _print_scores(*from_record(folder))
+        return 0
     if command == "check":
         n = argv[2]
         batch = json.loads((folder / f"batch_{n}.json").read_text(encoding="utf-8"))
@@ -166,9 +198,12 @@ def main(argv: list[str]) -> int:
         print("\n".join(missing))
         return 1
     key = json.loads((folder / "key.json").read_text(encoding="utf-8"))
-    for name, value in scores(key, results).items():
-        print(f"{name:<40} {value:.3f}" if isinstance(value, float) else f"{name:<40} {value}")
-    print(confusion(key, results))
+    if command == "record":
+        rows = record_rows(batches, key, results)
+        RECORD.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+        print(f"{len(rows)} passages recorded in {RECORD.relative_to(REPO)}")
+        return 0
+    _print_scores(key, results)
     return 0
 
 

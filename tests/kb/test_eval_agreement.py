@@ -59,3 +59,25 @@ def test_sample_draws_whole_top_tens_and_keeps_the_grades_apart(corpus_index, sh
     assert '"grade"' not in shown and '"rank"' not in shown and "phrase" not in shown  # blind
     assert any(v["grade"] > 0 for v in key.values())  # the first assessor's grades are in the key
     assert agreement.sample(lambda text: searcher.search(text, 10).hits, queries, 6, 2) == (batches, key)
+
+
+def test_a_record_scores_as_its_folder_did(tmp_path):
+    text = {"a": "Samverkan med Arbetsförmedlingen fungerar väl.", "b": "Rekommendationer: utarbeta mål.",
+            "c": "Innehållsförteckning"}
+    batches = [[{"qid": "q1", "passages": [{"item": f"q1#{i}", "text": t} for i, t in text.items()]}]]
+    first = {"a": 2, "b": 3, "c": 0}
+    key = {f"q1#{i}": {"qid": "q1", "rank": r, "grade": first[i]} for r, i in enumerate("abc")}
+    results = {"q1#a": {"grade": 3}, "q1#b": {"grade": 3}, "q1#c": {"grade": 1}}
+    rows = agreement.record_rows(batches, key, results)
+    assert [(r["rank"], r["first"], r["second"]) for r in rows] == [(0, 2, 3), (1, 3, 3), (2, 0, 1)]
+    path = tmp_path / "second.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    assert agreement.scores(*agreement.from_record(path)) == agreement.scores(key, results)
+
+
+def test_the_recorded_second_assessor_grades_queries_of_the_sets():
+    rows = [json.loads(line) for line in agreement.RECORD.read_text(encoding="utf-8").splitlines()]
+    ids = {q.id for name in agreement.SETS for q in load_queries(REPO / "eval" / f"{name}.jsonl")}
+    assert len(rows) >= 300 and {r["qid"] for r in rows} <= ids
+    assert all(r["first"] in agreement.GRADES and r["second"] in agreement.GRADES for r in rows)
+    assert len({(r["qid"], r["passage"]) for r in rows}) == len(rows)  # a passage once per query
