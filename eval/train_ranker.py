@@ -35,7 +35,7 @@ from kb.evaluation import (
     paired_difference,
     score_query,
 )
-from kb.rerank import FEATURES, INFO_PATH, MODEL_PATH, Reranker, fingerprint
+from kb.rerank import FEATURES, INFO_PATH, MODEL_PATH, Reranker, Trees, fingerprint
 from kb.search import Searcher
 
 REPO = Path(__file__).resolve().parents[1]
@@ -77,7 +77,7 @@ def fit(train: Sequence[Group], params: dict | None = None) -> Reranker:
     model = lightgbm.LGBMRanker(**(params or PARAMS))
     model.fit(np.vstack([g.rows for g in train]), np.concatenate([g.grades for g in train]),
               group=[len(g.grades) for g in train], feature_name=list(FEATURES))
-    return Reranker(model.booster_)
+    return Reranker(Trees(model.booster_.model_to_string()))
 
 
 def cross_validate(searcher: Searcher, data: Sequence[Group], folds: int = FOLDS) -> EvalReport:
@@ -151,7 +151,7 @@ def main(argv: list[str]) -> int:
             print(f"hybrid − {mode:<7} {paired_difference(report, alone)}")
         return 0
     ranker = fit(data)
-    ranker.booster.save_model(str(MODEL_PATH))
+    MODEL_PATH.write_text(ranker.model.text, encoding="utf-8")
     reports, chunks = index.catalog.counts()
     info = {
         "trained_on": DEV.relative_to(REPO).as_posix(),

@@ -8,8 +8,9 @@ among the candidates. It sees no word of the query or passage, only these number
 no vocabulary of the six evaluation reports. Kept because the held-out set says so
 (docs/retrieval.md); `eval/heldout.jsonl` is never trained on.
 
-The model is `kb/data/ranker.txt`, LightGBM's own text format; `kb/data/ranker.json` records
-what it was trained on. Features are built in one place, here, for search and training alike.
+The model is `kb/data/ranker.txt`, LightGBM's own text format, evaluated here with numpy
+(`Trees`); `kb/data/ranker.json` records what it was trained on. Features are built in one
+place, here, for search and training alike.
 """
 
 from __future__ import annotations
@@ -90,26 +91,113 @@ def ranks(ranked: Sequence[tuple[str, float]], ids: Sequence[str]) -> np.ndarray
     return np.array([min(position.get(cid, RANK_CAP), RANK_CAP) for cid in ids], dtype=float)
 
 
-class Reranker:
-    """A trained model (a LightGBM booster); `scores` gives each candidate's score, higher first."""
+class Trees:
+    """A LightGBM model (its text format) evaluated with numpy, so a serving process never imports
+    LightGBM, whose import pulls in scikit-learn (measured: about 0.6 s and 80 MB per process,
+    docs/benchmarks.md). Training still uses LightGBM; a test checks that predictions equal its own.
 
-    def __init__(self, booster) -> None:
-        names = tuple(booster.feature_name())
-        if names != FEATURES:
-            raise ValueError(f"the ranker was trained on other features ({', '.join(names)}); "
+    Every tree's nodes go into flat arrays, a leaf being a node that leads to itself, so all rows
+    walk all trees at once for as many steps as the deepest tree has levels. The rule at a node is
+    LightGBM's numerical decision (`Tree::NumericalDecision`): a value that is missing by the
+    node's missing type (zero or NaN) goes the default way; otherwise left when value <= threshold,
+    NaN counting as 0 where NaN is not the missing type. Categorical splits and linear trees, which
+    the ranker does not use, are refused."""
+
+    def __init__(self, text: str) -> None:
+        header, *blocks = text.split("\nTree=")
+        self.text = text
+        self.feature_names = tuple(_fields(header).get("feature_names", "").split())
+        feature: list[int] = []
+        threshold: list[float] = []
+        decision: list[int] = []
+        left: list[int] = []
+        right: list[int] = []
+        value: list[float] = []
+        roots: list[int] = []
+        self.depth = 0
+        for block in blocks:
+            tree = _fields(block.split("\nend of trees")[0])
+            if int(tree.get("num_cat", 0)) or int(tree.get("is_linear", 0)):
+                raise ValueError("the model has categorical splits or linear trees, which kb.rerank cannot evaluate")
+            leaves = [float(v) for v in tree["leaf_value"].split()]
+            inner, base = len(leaves) - 1, len(feature)
+            roots.append(base)
+            if inner:
+                children = [[int(c) for c in tree[side].split()] for side in ("left_child", "right_child")]
+
+                def node(child: int, base: int = base, inner: int = inner) -> int:
+                    return base + child if child >= 0 else base + inner + ~child  # ~child: the leaf's number
+
+                feature += map(int, tree["split_feature"].split())
+                threshold += map(float, tree["threshold"].split())
+                decision += map(int, tree["decision_type"].split())
+                left += map(node, children[0])
+                right += map(node, children[1])
+                value += [0.0] * inner
+                self.depth = max(self.depth, _depth(children, 0))
+            for i, leaf in enumerate(leaves):
+                me = base + inner + i
+                feature.append(0)
+                threshold.append(np.inf)
+                decision.append(0)
+                left.append(me)
+                right.append(me)
+                value.append(leaf)
+        self._feature = np.array(feature, dtype=np.intp)
+        self._threshold = np.array(threshold, dtype=float)
+        decisions = np.array(decision, dtype=np.int64)
+        self._default_left = (decisions & _DEFAULT_LEFT) > 0
+        self._missing = (decisions >> 2) & 3
+        self._left = np.array(left, dtype=np.intp)
+        self._right = np.array(right, dtype=np.intp)
+        self._value = np.array(value, dtype=float)
+        self._roots = np.array(roots, dtype=np.intp)
+
+    def predict(self, rows: np.ndarray) -> np.ndarray:
+        """The model's raw score for each row: the sum of its leaves, tree after tree."""
+        rows = np.asarray(rows, dtype=float)
+        if not len(rows) or not len(self._roots):
+            return np.zeros(len(rows))
+        node = np.tile(self._roots, (len(rows), 1))
+        row = np.arange(len(rows))[:, None]
+        for _ in range(self.depth):
+            x = rows[row, self._feature[node]]
+            missing = self._missing[node]
+            x = np.where(np.isnan(x) & (missing != _MISSING_NAN), 0.0, x)
+            default = ((missing == _MISSING_ZERO) & (np.abs(x) <= _ZERO)) | ((missing == _MISSING_NAN) & np.isnan(x))
+            go_left = np.where(default, self._default_left[node], x <= self._threshold[node])
+            node = np.where(go_left, self._left[node], self._right[node])
+        return self._value[node].cumsum(axis=1)[:, -1]  # summed in tree order, as LightGBM does
+
+
+#: LightGBM's decision_type bits and kZeroThreshold (include/LightGBM/tree.h, meta.h).
+_DEFAULT_LEFT, _MISSING_ZERO, _MISSING_NAN, _ZERO = 2, 1, 2, 1e-35
+
+
+def _depth(children: list[list[int]], node: int) -> int:
+    """Levels below an inner node, down to its deepest leaf."""
+    return 1 + max(_depth(children, c) if c >= 0 else 0 for c in (children[0][node], children[1][node]))
+
+
+def _fields(block: str) -> dict[str, str]:
+    return dict(line.split("=", 1) for line in block.splitlines() if "=" in line)
+
+
+class Reranker:
+    """A trained model; `scores` gives each candidate's score, higher first."""
+
+    def __init__(self, model: Trees) -> None:
+        if model.feature_names != FEATURES:
+            raise ValueError(f"the ranker was trained on other features ({', '.join(model.feature_names)}); "
                              "retrain it: python -m eval.train_ranker")
-        self.booster = booster
+        self.model = model
 
     @classmethod
     def load(cls, path: Path = MODEL_PATH) -> Reranker:
-        import lightgbm
-
-        return cls(lightgbm.Booster(model_file=str(path)))
+        return cls(Trees(path.read_text(encoding="utf-8")))
 
     def scores(self, rows: np.ndarray) -> np.ndarray:
-        if not len(rows):
-            return np.zeros(0)
-        return np.asarray(self.booster.predict(rows, num_threads=1), dtype=float)
+        return self.model.predict(rows)
 
 
 @lru_cache(maxsize=1)

@@ -20,7 +20,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 def test_the_shipped_model_loads_and_was_trained_on_the_dev_set_in_the_repository():
     ranker = rerank.Reranker.load()
-    assert tuple(ranker.booster.feature_name()) == rerank.FEATURES
+    assert ranker.model.feature_names == rerank.FEATURES
     info = rerank.info()
     assert info["features"] == list(rerank.FEATURES)
     assert rerank.trained_on(REPO / info["trained_on"]), (
@@ -33,7 +33,55 @@ def test_a_model_of_other_features_is_refused_with_what_to_do():
     model = lightgbm.LGBMRanker(n_estimators=2, min_child_samples=1, verbose=-1)
     model.fit(rows, np.arange(40) % 3, group=[20, 20])
     with pytest.raises(ValueError, match="python -m eval.train_ranker"):
-        rerank.Reranker(model.booster_)
+        rerank.Reranker(rerank.Trees(model.booster_.model_to_string()))
+
+
+def _lightgbm_model(rows: np.ndarray, labels: np.ndarray, **params) -> tuple[str, object]:
+    lightgbm = pytest.importorskip("lightgbm")
+    model = lightgbm.LGBMRanker(n_estimators=40, min_child_samples=5, verbose=-1, random_state=1, n_jobs=1, **params)
+    model.fit(rows, labels, group=[len(labels) // 4] * 4)
+    return model.booster_.model_to_string(), model.booster_
+
+
+@pytest.mark.parametrize("params", [
+    {"num_leaves": 3},
+    {"num_leaves": 15},
+    {"num_leaves": 7, "zero_as_missing": True},  # zeros take the default way
+])
+def test_trees_score_as_lightgbm_does_with_zeros_and_missing_values(params):
+    rng = np.random.default_rng(3)
+    rows = rng.normal(size=(400, 6))
+    rows[rng.random(rows.shape) < 0.25] = 0.0
+    rows[rng.random(rows.shape) < 0.05] = np.nan  # trained with NaN: nodes of missing type NaN
+    labels = np.clip(np.round(np.nan_to_num(rows[:, 0]) + np.nan_to_num(rows[:, 1]) + 1.5), 0, 3).astype(int)
+    text, booster = _lightgbm_model(rows, labels, **params)
+    trees = rerank.Trees(text)
+    unseen = rng.normal(size=(300, 6)) * 2
+    unseen[rng.random(unseen.shape) < 0.2] = 0.0
+    unseen[rng.random(unseen.shape) < 0.1] = np.nan
+    assert np.array_equal(trees.predict(unseen), booster.predict(unseen, num_threads=1))
+    assert trees.predict(np.zeros((0, 6))).shape == (0,)
+
+
+def test_trees_refuse_categorical_splits():
+    rng = np.random.default_rng(4)
+    rows = np.column_stack([rng.integers(0, 5, 400), rng.normal(size=400)])
+    lightgbm = pytest.importorskip("lightgbm")
+    model = lightgbm.LGBMRanker(n_estimators=5, min_child_samples=5, verbose=-1)
+    model.fit(rows, (rows[:, 0] > 2).astype(int), group=[100] * 4, categorical_feature=[0])
+    with pytest.raises(ValueError, match="categorical"):
+        rerank.Trees(model.booster_.model_to_string())
+
+
+@pytest.mark.slow
+def test_the_shipped_model_scores_real_candidates_as_lightgbm_does(corpus_index):
+    lightgbm = pytest.importorskip("lightgbm")
+    searcher = Searcher(corpus_index, rerank=False)
+    rows = np.vstack([searcher.ranking_features(q)[1] for q in (
+        "samverkan med Arbetsförmedlingen", "Hur många hushåll får försörjningsstöd i Ödeshög?", "internal control")])
+    booster = lightgbm.Booster(model_file=str(rerank.MODEL_PATH))
+    assert len(rows) > 150
+    assert np.array_equal(rerank.Reranker.load().scores(rows), booster.predict(rows, num_threads=1))
 
 
 def test_ranks_are_capped_so_a_larger_k_keeps_features_in_the_trained_range():
@@ -74,7 +122,7 @@ def test_training_is_deterministic_and_learns_the_judged_order(corpus_index, sha
     assert len(queries) >= 40
     groups = train_ranker.groups(searcher, queries)
     first, second = train_ranker.fit(groups), train_ranker.fit(groups)
-    assert first.booster.model_to_string() == second.booster.model_to_string()
+    assert first.model.text == second.model.text
 
     def ndcg(s: Searcher) -> float:
         return evaluate(lambda q: [h.text for h in s.search(q, 10).hits], queries).mean("ndcg@10")
