@@ -146,8 +146,8 @@ def ingest_peak(backend: str) -> tuple[float, float]:
 
 def _reranker_cost(index_dir: Path, backend: str, rounds: int = 3) -> str:
     """Starts without and with the learned reranker (KB_RERANK), alternating, so both meet the same
-    page cache: the start-up and memory the reranker costs (loading LightGBM, which imports
-    scikit-learn, and the model)."""
+    page cache: the start-up and memory the reranker costs (reading the model into numpy arrays;
+    before 2026-12-03 evening, loading LightGBM, which imported scikit-learn)."""
     runs: dict[bool, list[dict]] = {False: [], True: []}
     for n in range(rounds):
         for rerank in (False, True):
