@@ -93,8 +93,9 @@ def ranks(ranked: Sequence[tuple[str, float]], ids: Sequence[str]) -> np.ndarray
 
 class Trees:
     """A LightGBM model (its text format) evaluated with numpy, so a serving process never imports
-    LightGBM, whose import pulls in scikit-learn (measured: about 0.6 s and 80 MB per process,
-    docs/benchmarks.md). Training still uses LightGBM; a test checks that predictions equal its own.
+    LightGBM, whose import pulls in scikit-learn (bench/serve.py measured 0.6 s and 82 MB more per
+    started server with it; docs/benchmarks.md). Training still uses LightGBM; a test checks that
+    predictions equal its own.
 
     Every tree's nodes go into flat arrays, a leaf being a node that leads to itself, so all rows
     walk all trees at once for as many steps as the deepest tree has levels. The rule at a node is
@@ -194,7 +195,12 @@ class Reranker:
 
     @classmethod
     def load(cls, path: Path = MODEL_PATH) -> Reranker:
-        return cls(Trees(path.read_text(encoding="utf-8")))
+        try:
+            model = Trees(path.read_text(encoding="utf-8"))
+        except (KeyError, ValueError, IndexError) as exc:
+            raise ValueError(f"{path} is not a LightGBM model kb can read ({exc!r}); "
+                             "retrain it: python -m eval.train_ranker") from exc
+        return cls(model)
 
     def scores(self, rows: np.ndarray) -> np.ndarray:
         return self.model.predict(rows)

@@ -63,6 +63,15 @@ def test_trees_score_as_lightgbm_does_with_zeros_and_missing_values(params):
     assert trees.predict(np.zeros((0, 6))).shape == (0,)
 
 
+def test_a_damaged_model_file_is_refused_with_what_to_do(tmp_path):
+    text = rerank.MODEL_PATH.read_text(encoding="utf-8")
+    cut = tmp_path / "ranker.txt"
+    cut.write_text(text[: text.index("leaf_value=", text.index("Tree=3"))], encoding="utf-8")
+    with pytest.raises(ValueError, match="not a LightGBM model kb can read.*python -m eval.train_ranker"):
+        rerank.Reranker.load(cut)
+    assert rerank.Reranker.load(rerank.MODEL_PATH).scores(np.zeros((2, len(rerank.FEATURES)))).shape == (2,)
+
+
 def test_trees_refuse_categorical_splits():
     rng = np.random.default_rng(4)
     rows = np.column_stack([rng.integers(0, 5, 400), rng.normal(size=400)])
