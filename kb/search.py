@@ -209,18 +209,18 @@ class Searcher:
             lexical = self.index.lexical.search(query, n, filters.lexical_filters())
             timings["lexical"] = time.perf_counter() - t0
         t0 = time.perf_counter()
-        chunks, places_first = None, ()
+        chunks, reports, places_first = None, None, ()
         if mode == "hybrid":
             signals = self._signals(query, dense, lexical, vector)
             timings["fusion"] = time.perf_counter() - t0
             t0 = time.perf_counter()
-            fused, chunks, places_first = self._rank(query, signals)
+            fused, chunks, reports, places_first = self._rank(query, signals)
             timings["rerank"] = time.perf_counter() - t0
         else:
             fused = dense or lexical
             timings["fusion"] = time.perf_counter() - t0
         t0 = time.perf_counter()
-        hits, facets = self._hits(fused, k, filters, chunks=chunks)
+        hits, facets = self._hits(fused, k, filters, chunks=chunks, reports=reports)
         if any(getattr(filters, f) not in (None, ()) for fields in _FACET_FILTERS.values() for f in fields):
             facets = self._facets_beside_filters(query, vector if mode != "lexical" else None, n, filters,
                                                  lexical=mode != "dense")
@@ -295,24 +295,25 @@ class Searcher:
         s = self._signals(query, dense, lexical, vector)
         return [(s.ids[i], float(s.fused[i])) for i in self._fused_order(s)]
 
-    def _rank(self, query: str, s: Signals) -> tuple[list[tuple[str, float]], dict[str, Chunk], tuple[str, ...]]:
+    def _rank(self, query: str, s: Signals) -> tuple[list[tuple[str, float]], dict[str, Chunk],
+                                                     dict[str, Report], tuple[str, ...]]:
         """Hybrid ranking: fusion's candidates reordered by the learned reranker (`kb.rerank`),
         then the passages of a kommun or region the query names ahead of the rest. Also returns
-        the candidates' chunks, read once for both steps and for the hits, and the named places
-        that had passages among them."""
+        the candidates' chunks and reports, read once for both steps and for the hits, and the
+        named places that had passages among them."""
         chunks = self.index.catalog.chunks_by_id(s.ids)
+        reports = self.index.catalog.reports_by_id({c.report_id for c in chunks.values()})
         scores = self.reranker.scores(features(query, s, chunks)) if self.reranker else s.fused
         named = named_places(query)
         first: tuple[str, ...] = ()
         if named and len(scores):
-            reports = self.index.catalog.reports_by_id({c.report_id for c in chunks.values()})
             kommun = {cid: reports[c.report_id].meta.kommun for cid, c in chunks.items() if c.report_id in reports}
             ahead = np.array([kommun.get(cid) in named for cid in s.ids], dtype=float)
             scores = scores + ahead * (scores.max() - scores.min() + 1.0)
             first = tuple(sorted(named & set(kommun.values())))
         order = self._fused_order(s)
         order = order[np.argsort(-scores[order], kind="stable")]
-        return [(s.ids[i], float(scores[i])) for i in order], chunks, first
+        return [(s.ids[i], float(scores[i])) for i in order], chunks, reports, first
 
     def ranking_features(self, query: str) -> tuple[list[str], np.ndarray, dict[str, Chunk]]:
         """The candidates of a query as the reranker sees them (ids, feature rows, chunks): what
@@ -341,10 +342,12 @@ class Searcher:
         return SearchResult(source.text[:200], hits, facets, {})
 
     def _hits(self, fused: list[tuple[str, float]], k: int, filters: Filters,
-              exclude: Chunk | None = None, chunks: dict[str, Chunk] | None = None) -> tuple[list[Hit], dict]:
+              exclude: Chunk | None = None, chunks: dict[str, Chunk] | None = None,
+              reports: dict[str, Report] | None = None) -> tuple[list[Hit], dict]:
         if chunks is None:
             chunks = self.index.catalog.chunks_by_id([cid for cid, _ in fused])
-        reports = self.index.catalog.reports_by_id(c.report_id for c in chunks.values())
+        if reports is None:
+            reports = self.index.catalog.reports_by_id(c.report_id for c in chunks.values())
         kept: list[Chunk] = [exclude] if exclude else []
         scores: list[float] = [0.0] if exclude else []
         wordings = {_wording(chunk) for chunk in kept}

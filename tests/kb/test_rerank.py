@@ -172,8 +172,13 @@ def test_leave_report_out_ranks_each_reports_queries_without_training_on_that_re
 
 
 @pytest.mark.slow
-def test_a_query_naming_a_kommun_lists_that_kommuns_passages_first(corpus_index):
+def test_a_query_naming_a_kommun_lists_that_kommuns_passages_first(corpus_index, monkeypatch):
+    reads = []
+    catalog = corpus_index.catalog
+    monkeypatch.setattr(catalog, "reports_by_id", lambda ids, read=catalog.reports_by_id: reads.append(1) or read(ids))
     hits = Searcher(corpus_index).search("samverkan med Arbetsförmedlingen i Ale", 100).hits
+    assert len(reads) == 1  # the candidates' reports, read once for the kommun rule and the hits
+    monkeypatch.undo()
     kommuner = [h.kommun for h in hits]
     assert kommuner[0] == "Ale" and "Ale" in kommuner and len(set(kommuner)) > 1
     assert kommuner == sorted(kommuner, key=lambda k: k != "Ale")  # every Ale passage before the rest
