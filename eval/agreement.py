@@ -31,11 +31,11 @@ from statistics import fmean
 
 import numpy as np
 
-from kb.evaluation import EvalQuery, judge, load_queries, ndcg_at_k
+from eval.pooling import passage_key, read_rounds, set_queries
+from kb.evaluation import EvalQuery, judge, ndcg_at_k
 
 REPO = Path(__file__).resolve().parents[1]
 RECORD = REPO / "eval" / "second_assessor.jsonl"
-SETS = ("dev", "heldout")
 GRADES = (0, 1, 2, 3)
 
 
@@ -135,8 +135,6 @@ def problems(batches: list[list[dict]], results: dict) -> list[str]:
 def record_rows(batches: list[list[dict]], key: dict[str, dict], results: dict[str, dict]) -> list[dict]:
     """One row per graded passage: query, passage (hash of its words), search's rank then, and
     both assessors' grades."""
-    from eval.pooling import passage_key
-
     return [{"qid": q["qid"], "passage": passage_key(p["text"]), "rank": key[p["item"]]["rank"],
              "first": key[p["item"]]["grade"], "second": int(results[p["item"]]["grade"])}
             for b in batches for q in b for p in q["passages"]]
@@ -180,8 +178,7 @@ def main(argv: list[str]) -> int:
             return int(argv[argv.index(name) + 1]) if name in argv else default
 
         searcher = Searcher(Index.open(Config.from_env()))
-        queries = [q for name in SETS for q in load_queries(REPO / "eval" / f"{name}.jsonl")]
-        batches, key = sample(lambda text: searcher.search(text, 10).hits, queries,
+        batches, key = sample(lambda text: searcher.search(text, 10).hits, set_queries(),
                               option("--queries", 30), option("--assessors", 2))
         folder.mkdir(parents=True, exist_ok=True)
         for n, batch in enumerate(batches, start=1):
@@ -189,10 +186,7 @@ def main(argv: list[str]) -> int:
         (folder / "key.json").write_text(json.dumps(key, indent=1), encoding="utf-8")
         print(f"{len(key)} passages of {sum(map(len, batches))} queries in {len(batches)} batches")
         return 0
-    batches = [json.loads(f.read_text(encoding="utf-8")) for f in sorted(folder.glob("batch_*.json"))]
-    results: dict = {}
-    for f in sorted(folder.glob("results_*.json")):
-        results.update(json.loads(f.read_text(encoding="utf-8")))
+    batches, results = read_rounds(folder)
     missing = problems(batches, results)
     if missing:
         print("\n".join(missing))

@@ -48,6 +48,11 @@ def sources() -> dict[str, str]:
     return {f.name: unicodedata.normalize("NFC", f.read_text(encoding="utf-8")) for f in files}
 
 
+def set_queries() -> list[EvalQuery]:
+    """The queries of both sets, dev first."""
+    return [q for name in SETS for q in load_queries(REPO / "eval" / f"{name}.jsonl")]
+
+
 def phrase_problems(phrase: str, file: str, copies: int = 1) -> list[str]:
     """What keeps a phrase from naming a passage: it must occur `copies` times in its file, on
     one line each time, and in no other report (the rules tests/kb/test_eval_sets.py checks)."""
@@ -202,7 +207,8 @@ def record(batches: list[list[dict]], results: dict, path: Path = GRADED) -> int
     return len(rows)
 
 
-def _rounds(folder: Path) -> tuple[list[list[dict]], dict]:
+def read_rounds(folder: Path) -> tuple[list[list[dict]], dict]:
+    """Every batch_N.json in a folder, and every grade its results_N.json files hold."""
     batches = [json.loads(f.read_text(encoding="utf-8")) for f in sorted(folder.glob("batch_*.json"))]
     results: dict = {}
     for f in sorted(folder.glob("results_*.json")):
@@ -218,10 +224,10 @@ def main(argv: list[str]) -> int:
         from kb.search import Searcher
 
         assessors = int(argv[argv.index("--assessors") + 1]) if "--assessors" in argv else 7
-        earlier, _ = _rounds(folder) if folder.is_dir() else ([], {})
+        earlier, _ = read_rounds(folder) if folder.is_dir() else ([], {})
         seen = graded() | {(q["qid"], passage_key(p["text"])) for b in earlier for q in b for p in q["passages"]}
         searcher = Searcher(Index.open(Config.from_env()))
-        queries = [q for name in SETS for q in load_queries(REPO / "eval" / f"{name}.jsonl")]
+        queries = set_queries()
         batches = pool(lambda text, mode: searcher.search(text, 10, mode=mode).hits, queries, seen, assessors)
         folder.mkdir(parents=True, exist_ok=True)
         first = len(earlier) + 1
@@ -230,7 +236,7 @@ def main(argv: list[str]) -> int:
         print(f"{sum(len(q['passages']) for b in batches for q in b)} passages in {len(batches)} batches "
               f"(batch_{first}.json …)")
         return 0
-    batches, results = _rounds(folder)
+    batches, results = read_rounds(folder)
     if command == "check":
         problems = [x for b in batches for x in result_problems(b, results)]
         print("\n".join(problems) or f"{len(results)} grades, no problems")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from eval import agreement
+from eval import agreement, pooling
 from kb.evaluation import load_queries
 from kb.search import Searcher
 
@@ -77,7 +77,7 @@ def test_a_record_scores_as_its_folder_did(tmp_path):
 
 def test_the_recorded_second_assessor_grades_queries_of_the_sets():
     rows = [json.loads(line) for line in agreement.RECORD.read_text(encoding="utf-8").splitlines()]
-    ids = {q.id for name in agreement.SETS for q in load_queries(REPO / "eval" / f"{name}.jsonl")}
+    ids = {q.id for q in pooling.set_queries()}
     assert len(rows) >= 300 and {r["qid"] for r in rows} <= ids
     assert all(r["first"] in agreement.GRADES and r["second"] in agreement.GRADES for r in rows)
     assert len({(r["qid"], r["passage"]) for r in rows}) == len(rows)  # a passage once per query
