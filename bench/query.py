@@ -104,8 +104,8 @@ def render(results: dict) -> str:
               "encode": "query encoding", "vector": "vector search (Chroma HNSW)",
               "lexical": "lexical search (BM25 matrix)", "lexical_fts": "lexical search by FTS5 instead (same ranking)",
               "fusion": "fusion (weighted signals, line vectors)",
-              "rerank": "learned reranker and named kommun (`kb/rerank.py`)",
-              "hits": "hits (catalog reads, filters, facets)",
+              "rerank": "candidates' chunks and reports read, learned reranker, named kommun (`kb/rerank.py`)",
+              "hits": "hits (filters, facets; catalog reads outside hybrid)",
               "search": "`Searcher.search` total", "api_new": "`GET /api/search`, new query",
               "api_repeat": "`GET /api/search`, repeated query (cached embedding)",
               "page": "`GET /?q=` page, cached embedding", "render": "page rendering (page − search)"}
