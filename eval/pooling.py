@@ -5,7 +5,7 @@ names, graded by assessors who cannot see which method returned them, merged int
     python -m eval.pooling check DIR       # each DIR/results_N.json against DIR/batch_N.json
     python -m eval.pooling merge DIR       # the graded passages into eval/*.jsonl (by: pool)
 
-`pool` needs an index of the evaluation corpus (corpus/ and ../shared/data/real/audits/) and
+`pool` needs an index of the evaluation corpus (`kb ingest $(python -m eval.corpus)`) and
 leaves out passages already graded for the query: eval/pooled.jsonl records every grade given,
 0 too (the query and a hash of the passage's words), and `merge` adds to it. Each assessor gets
 eval/ASSESSING.md and one batch_N.json, and writes results_N.json:
@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import random
 import re
 import sys
@@ -25,27 +24,26 @@ import unicodedata
 from functools import cache
 from pathlib import Path
 
+from eval import corpus
 from kb.evaluation import EvalQuery, judge, load_queries, normalise
 
 REPO = Path(__file__).resolve().parents[1]
 GRADED = REPO / "eval" / "pooled.jsonl"
-SETS = ("dev", "heldout")
+SETS = ("dev", "heldout", "transfer")
 MODES = ("hybrid", "dense", "lexical")
 #: Characters a cleaning step may alter, so no phrase holds them (eval/README.md).
 RISKY = frozenset('*\\|¹²³⁴⁵⁶⁷⁸⁹⁰”“"[]<>·►•_#')
 
 
-def shared_dir() -> Path:
-    return Path(os.environ.get("KB_SHARED_DIR") or REPO.parent / "shared")
-
-
 @cache
 def sources() -> dict[str, str]:
-    """The six reports the sets were written from, by file name, NFC."""
-    shared = shared_dir()
-    files = [*sorted((shared / "seeds").glob("*.txt")),
-             shared / "data/real/audits/kungsbacka_2023_informationssakerhet_i_praktiken.md"]
-    return {f.name: unicodedata.normalize("NFC", f.read_text(encoding="utf-8")) for f in files}
+    """The documents of the evaluation corpus (eval/corpus.py) by file name, NFC: the reports as
+    they are, the transfer set's PDFs as the index reads them (their phrases are copied from that)."""
+    from ingest.readers import read_document
+
+    texts = {p.name: p.read_text(encoding="utf-8") if p.suffix != ".pdf" else read_document(p).text
+             for p in corpus.paths()}
+    return {name: unicodedata.normalize("NFC", text) for name, text in texts.items()}
 
 
 def set_queries() -> list[EvalQuery]:

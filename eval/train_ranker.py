@@ -4,7 +4,7 @@
     KB_DATA_DIR=/tmp/evalidx python -m eval.train_ranker --cv     # 5-fold figures on dev, no writing
     KB_DATA_DIR=/tmp/evalidx python -m eval.train_ranker --by-report   # on a report it never learned from
 
-Needs an index of the evaluation corpus (corpus/ and ../shared/data/real/audits/). Every
+Needs an index of the evaluation corpus (`kb ingest $(python -m eval.corpus)`). Every
 candidate hybrid search gathers for a dev query is one row, labelled with the grade of the best
 judged phrase it holds (0 when none). eval/heldout.jsonl is never trained on: it is what tells
 whether the ranker is worth keeping (`kb eval`), and, scored by `--by-report`, whether it carries

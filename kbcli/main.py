@@ -254,7 +254,8 @@ def findings(config: Config, as_json: bool, kommun: tuple[str, ...]) -> None:
 
 @cli.command("eval")
 @click.option("--set", "sets", multiple=True, type=click.Path(exists=True, path_type=Path),
-              help="Query set(s) (JSON lines); default eval/dev.jsonl and eval/heldout.jsonl.")
+              help="Query set(s) (JSON lines); default eval/dev.jsonl, eval/heldout.jsonl and "
+                   "eval/transfer.jsonl.")
 @click.option("--worst", default=10, show_default=True, help="How many of the worst queries to list.")
 @click.option("--by-kind", is_flag=True, help="Also break hybrid down by kind of query.")
 @click.option("--judged-by", "judged", type=click.Choice(["reading", "pool", "all"]), default="all",
@@ -267,7 +268,7 @@ def evaluate(config: Config, sets: tuple[Path, ...], worst: int, by_kind: bool, 
     "fusion" is hybrid search without its learned reranker (kb/rerank.py). Below each table, how
     far hybrid is ahead of each other method in nDCG@10, with a 95 % paired-bootstrap interval.
 
-    Run it on an index holding the evaluation corpus: corpus/ and ../shared/data/real/audits/.
+    Run it on an index of the evaluation corpus: kb ingest $(python -m eval.corpus).
     """
     from kb.evaluation import JUDGED_BY, format_table, judged_by, load_queries, paired_difference, worst_queries
     from kb.evaluation import evaluate as run_eval
@@ -278,7 +279,7 @@ def evaluate(config: Config, sets: tuple[Path, ...], worst: int, by_kind: bool, 
     searcher, fusion = Searcher(index), Searcher(index, rerank=False)
     click.echo(_index_line(index, config))
     repo = Path(__file__).resolve().parents[1]
-    for path in sets or (repo / "eval" / "dev.jsonl", repo / "eval" / "heldout.jsonl"):
+    for path in sets or tuple(repo / "eval" / f"{name}.jsonl" for name in ("dev", "heldout", "transfer")):
         queries = judged_by(load_queries(path), JUDGED_BY if judged == "all" else (judged,))
         reports = {mode: run_eval(lambda q, m=mode: [h.text for h in searcher.search(q, 10, mode=m).hits],
                                   queries) for mode in MODES[:0:-1]}

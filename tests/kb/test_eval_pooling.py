@@ -9,7 +9,18 @@ from types import SimpleNamespace
 
 import pytest
 
-from eval.pooling import graded, merge, passage_key, phrase_problems, pool, record, result_problems, source_of, sources
+from eval.pooling import (
+    SETS,
+    graded,
+    merge,
+    passage_key,
+    phrase_problems,
+    pool,
+    record,
+    result_problems,
+    source_of,
+    sources,
+)
 from kb.evaluation import load_queries, normalise
 
 REPO = Path(__file__).resolve().parents[2]
@@ -111,4 +122,4 @@ def test_every_grade_is_recorded_once_so_no_round_asks_again(dev, tmp_path):
 
 def test_the_shipped_record_covers_the_judging_of_the_sets():
     shipped = graded()
-    assert len(shipped) > 1500 and {qid.split("-")[0] for qid, _ in shipped} == {"dev", "heldout"}
+    assert len(shipped) > 1500 and {qid.split("-")[0] for qid, _ in shipped} == set(SETS)

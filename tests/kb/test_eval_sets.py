@@ -11,7 +11,8 @@ from kb.evaluation import KINDS, EvalQuery, load_queries, normalise
 
 REPO = Path(__file__).resolve().parents[2]
 SHARED = Path(os.environ.get("KB_SHARED_DIR", REPO.parent / "shared"))
-SETS = {"dev": (REPO / "eval" / "dev.jsonl", 60), "heldout": (REPO / "eval" / "heldout.jsonl", 30)}
+SETS = {"dev": (REPO / "eval" / "dev.jsonl", 60), "heldout": (REPO / "eval" / "heldout.jsonl", 30),
+        "transfer": (REPO / "eval" / "transfer.jsonl", 40)}
 
 
 def _load(name: str) -> list[EvalQuery]:
@@ -36,12 +37,11 @@ def test_set_size_ids_and_kinds(name):
 
 
 def test_ids_unique_and_no_query_shared_between_sets():
-    dev, heldout = _load("dev"), _load("heldout")
-    ids = Counter(q.id for q in dev + heldout)
+    queries = [q for name in SETS for q in _load(name)]
+    ids = Counter(q.id for q in queries)
     assert [i for i, n in ids.items() if n > 1] == []
-    dev_texts = {normalise(q.query).casefold() for q in dev}
-    assert [q.id for q in heldout if normalise(q.query).casefold() in dev_texts] == []
-    assert len(dev_texts) == len(dev)
+    texts = Counter(normalise(q.query).casefold() for q in queries)
+    assert [t for t, n in texts.items() if n > 1] == []
 
 
 def test_phrase_lengths():
@@ -57,3 +57,23 @@ def test_every_phrase_occurs_once_in_its_file_within_one_line():
 
     problems = [(q.id, r.phrase, p) for _, q, r in _all_relevant() for p in phrase_problems(r.phrase, r.file, r.copies)]
     assert problems == []
+
+
+@pytest.mark.skipif(not (SHARED / "seeds").is_dir(), reason=f"no seed reports in {SHARED}; set KB_SHARED_DIR")
+def test_the_evaluation_corpus_holds_every_document_a_set_names(capsys):
+    from eval import corpus
+
+    assert corpus.main() == 0
+    printed = capsys.readouterr().out.split("\n")
+    assert [Path(line).name for line in printed if line] == [p.name for p in corpus.paths()]
+    assert all(p.is_file() for p in corpus.paths())
+    named = {r.file for _, _, r in _all_relevant()}
+    assert named == {p.name for p in corpus.paths()}, "a set names a file outside eval/corpus.py, or a file no set uses"
+
+
+def test_the_evaluation_corpus_says_where_it_looked_when_the_shared_folder_is_missing(tmp_path, monkeypatch, capsys):
+    from eval import corpus
+
+    monkeypatch.setenv("KB_SHARED_DIR", str(tmp_path))
+    assert corpus.main() == 1
+    assert "KB_SHARED_DIR" in capsys.readouterr().err
