@@ -1,10 +1,12 @@
-"""The evaluation corpus: the documents the query sets were written from, in the shared folder.
+"""The evaluation corpus: the documents the query sets were written from.
 
     KB_DATA_DIR=/tmp/evalidx kb ingest $(python -m eval.corpus)
 
 The six audit reports (dev and heldout) and the transfer set's four municipal documents, which
 no part of search was built from (eval/README.md). `kb eval`, `python -m eval.train_ranker` and
-`python -m eval.pooling pool` expect an index of all ten.
+`python -m eval.pooling pool` expect an index of all ten. Five of the reports are indexed from
+corpus/, where the seed files sit under readable names with the metadata of corpus/reports.toml;
+the sets name the files of the shared folder (`sources()`), whose text is the same.
 """
 
 from __future__ import annotations
@@ -32,17 +34,22 @@ def reports() -> list[Path]:
     return [shared_dir() / name for name in REPORTS]
 
 
-def paths() -> list[Path]:
-    """Every document of the evaluation corpus, reports first."""
+def sources() -> list[Path]:
+    """The files the sets' `file` fields name, reports first."""
     return [shared_dir() / name for name in REPORTS + TRANSFER]
 
 
+def ingest_paths() -> list[Path]:
+    """What to index: corpus/ (the five seed reports and their metadata) and the other five files."""
+    return [REPO / "corpus", *(shared_dir() / name for name in REPORTS[5:] + TRANSFER)]
+
+
 def main() -> int:
-    missing = [str(p) for p in paths() if not p.is_file()]
+    missing = [str(p) for p in sources() if not p.is_file()]
     if missing:
         print("not found (set KB_SHARED_DIR to the shared folder): " + ", ".join(missing), file=sys.stderr)
         return 1
-    print("\n".join(str(p) for p in paths()))
+    print("\n".join(str(p) for p in ingest_paths()))
     return 0
 
 

@@ -42,7 +42,7 @@ def sources() -> dict[str, str]:
     from ingest.readers import read_document
 
     texts = {p.name: p.read_text(encoding="utf-8") if p.suffix != ".pdf" else read_document(p).text
-             for p in corpus.paths()}
+             for p in corpus.sources()}
     return {name: unicodedata.normalize("NFC", text) for name, text in texts.items()}
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from ingest import dates
 from ingest.places import find_place
+from kb.analysis import fold_diacritics
 from kb.models import DOC_TYPES, ReportMeta
 
 FRONT_CHARS = 3000
@@ -136,6 +137,23 @@ def find_title(text: str) -> str | None:
     return None
 
 
+def title_from_file_name(file_name: str, text: str) -> str:
+    """The file name as a title, for a document that states none, each word spelled as the text
+    spells it most often: file names lose å, ä and ö ('Olofstrom_Handlingsplan_for_klimat.pdf' →
+    'Olofström Handlingsplan för klimat' when the text says so)."""
+    spellings: dict[str, Counter[str]] = {}
+    for word in re.findall(r"[^\W\d_]+", text[:FRONT_CHARS * 20]):
+        spellings.setdefault(fold_diacritics(word.casefold()), Counter())[word.casefold()] += 1
+    words = []
+    for word in Path(file_name).stem.replace("_", " ").split():
+        seen = spellings.get(fold_diacritics(word.casefold()))
+        if seen and word.isalpha():
+            spelled = seen.most_common(1)[0][0]
+            word = spelled[:1].upper() + spelled[1:] if word[:1].isupper() else spelled
+        words.append(word)
+    return " ".join(words)
+
+
 def _clean_body(raw: str) -> str:
     """Audited body in running-text case: 'Socialnämnden' → 'socialnämnden', 'Nämnden för Service' kept."""
     body = re.sub(r"\s+", " ", raw).strip()
@@ -212,7 +230,7 @@ def extract_metadata(text: str, *, file_name: str = "", file_metadata: dict | No
     if fields["firm"]:
         fields["firm"] = normalise_firm(str(fields["firm"]))
     if not fields["title"]:
-        fields["title"] = meta.get("title") or Path(file_name).stem.replace("_", " ") or ""
+        fields["title"] = meta.get("title") or title_from_file_name(file_name, text)
     if not fields["firm"] and meta.get("author"):
         fields["firm"] = find_firm(str(meta["author"]))
     created = str(meta.get("created") or "")

@@ -120,3 +120,11 @@ def test_front_matter_overrides_and_pdf_info_fills() -> None:
     fallback = extract_metadata("Ett kort dokument utan titel.", file_name="x/min_rapport.pdf",
                                 file_metadata={"created": "D:20190101"})
     assert (fallback.title, fallback.year) == ("min rapport", 2019)
+
+
+def test_a_title_from_the_file_name_is_spelled_as_the_text_spells_it() -> None:
+    name = "Olofstrom_Handlingsplan_for_klimat_och_energi.pdf"  # its PDF title is "Föreskriftens namn"
+    assert extract_metadata(pdf_text(name), file_name=name).title == "Olofström Handlingsplan för klimat och energi"
+    text = "Planen för Malmo. Vi for dit, vi for hem, vi for bort, och för övrigt: Malmö, Malmö."  # the commoner form
+    assert extract_metadata(text, file_name="malmo_plan_for_2030.pdf").title == "malmö plan for 2030"
+    assert extract_metadata(text, file_name="Okand_titel.pdf").title == "Okand titel"

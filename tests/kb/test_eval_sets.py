@@ -64,11 +64,13 @@ def test_the_evaluation_corpus_holds_every_document_a_set_names(capsys):
     from eval import corpus
 
     assert corpus.main() == 0
-    printed = capsys.readouterr().out.split("\n")
-    assert [Path(line).name for line in printed if line] == [p.name for p in corpus.paths()]
-    assert all(p.is_file() for p in corpus.paths())
+    printed = [Path(line) for line in capsys.readouterr().out.split("\n") if line]
+    assert printed == corpus.ingest_paths() and all(p.exists() for p in printed)
+    # corpus/ holds the five seed reports the sets name, under other names: the same bytes
+    contents = sorted(p.read_bytes() for p in (REPO / "corpus").glob("*.txt"))
+    assert contents == sorted(p.read_bytes() for p in corpus.reports() if p.parent.name == "seeds")
     named = {r.file for _, _, r in _all_relevant()}
-    assert named == {p.name for p in corpus.paths()}, "a set names a file outside eval/corpus.py, or a file no set uses"
+    assert named == {p.name for p in corpus.sources()}, "a set names a file outside eval/corpus.py, or one no set uses"
 
 
 def test_the_evaluation_corpus_says_where_it_looked_when_the_shared_folder_is_missing(tmp_path, monkeypatch, capsys):
