@@ -147,9 +147,9 @@ def title_from_file_name(file_name: str, text: str) -> str:
     words = []
     for word in Path(file_name).stem.replace("_", " ").split():
         seen = spellings.get(fold_diacritics(word.casefold()))
-        if seen and word.isalpha():
-            spelled = seen.most_common(1)[0][0]
-            word = spelled[:1].upper() + spelled[1:] if word[:1].isupper() else spelled
+        spelled = seen.most_common(1)[0][0] if seen else word.casefold()
+        if spelled != word.casefold() and len(spelled) == len(word):  # the same letters, accents apart
+            word = "".join(new.upper() if old.isupper() else new for new, old in zip(spelled, word, strict=True))
         words.append(word)
     return " ".join(words)
 

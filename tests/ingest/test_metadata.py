@@ -128,3 +128,4 @@ def test_a_title_from_the_file_name_is_spelled_as_the_text_spells_it() -> None:
     text = "Planen för Malmo. Vi for dit, vi for hem, vi for bort, och för övrigt: Malmö, Malmö."  # the commoner form
     assert extract_metadata(text, file_name="malmo_plan_for_2030.pdf").title == "malmö plan for 2030"
     assert extract_metadata(text, file_name="Okand_titel.pdf").title == "Okand titel"
+    assert extract_metadata(text + " BFS", file_name="BFS_MALMO_Plan.pdf").title == "BFS MALMÖ Plan"  # case kept
