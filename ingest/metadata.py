@@ -29,6 +29,9 @@ _FIRMS: tuple[tuple[str, str], ...] = (
 )
 _BODY = (r"(?:[A-ZÅÄÖa-zåäö]+-,?\s+(?:och\s+)?)*[A-ZÅÄÖa-zåäö]*(?:nämnden|styrelsen)"
          r"|[Nn]ämnden\s+för\s+[A-ZÅÄÖ][\wåäö-]+(?:\s+och\s+[\wåäö-]+)?")
+#: State agencies whose names end like a municipal board's: never the audited body of a kommun.
+_STATE_AGENCIES = frozenset({"länsstyrelsen", "socialstyrelsen", "transportstyrelsen", "rikspolisstyrelsen",
+                             "kriminalvårdsstyrelsen", "trafikstyrelsen"})
 _BODIES = rf"(?:{_BODY})(?:\s+och\s+(?:{_BODY}))?"
 _FOOTREF = r"(?:\[[^\]]{0,40}\])?"
 _BODY_PATTERNS = (
@@ -162,11 +165,14 @@ def _clean_body(raw: str) -> str:
 
 
 def find_audited_body(text: str) -> str | None:
-    """The nämnd or styrelse audited, by the phrases reports use, else the one named most."""
+    """The nämnd or styrelse audited, by the phrases reports use, else the one named most; never a
+    state agency named like a board (a climate plan citing Länsstyrelsen audits no länsstyrelse)."""
     for pattern in _BODY_PATTERNS:
-        if m := re.search(pattern, text, re.MULTILINE):
-            return _clean_body(m.group("b"))
-    names = Counter(_clean_body(m.group(0)) for m in re.finditer(rf"\b(?:{_BODY})\b", text))
+        for m in re.finditer(pattern, text, re.MULTILINE):
+            if (body := _clean_body(m.group("b"))).casefold() not in _STATE_AGENCIES:
+                return body
+    names = Counter(body for m in re.finditer(rf"\b(?:{_BODY})\b", text)
+                    if (body := _clean_body(m.group(0))).casefold() not in _STATE_AGENCIES)
     return names.most_common(1)[0][0] if names else None
 
 

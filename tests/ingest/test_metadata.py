@@ -129,3 +129,10 @@ def test_a_title_from_the_file_name_is_spelled_as_the_text_spells_it() -> None:
     assert extract_metadata(text, file_name="malmo_plan_for_2030.pdf").title == "malmö plan for 2030"
     assert extract_metadata(text, file_name="Okand_titel.pdf").title == "Okand titel"
     assert extract_metadata(text + " BFS", file_name="BFS_MALMO_Plan.pdf").title == "BFS MALMÖ Plan"  # case kept
+
+
+def test_a_state_agency_is_never_the_audited_body() -> None:
+    for name in ("Olofstrom_Handlingsplan_for_klimat_och_energi.pdf", "Vansbro_Energi_och_klimatplan.pdf"):
+        assert extract_metadata(pdf_text(name), file_name=name).audited_body != "länsstyrelsen"  # cited, not audited
+    text = "Socialstyrelsen har föreskrifter. Enligt Socialstyrelsen och Länsstyrelsen ska socialnämnden följa upp."
+    assert extract_metadata(text).audited_body == "socialnämnden"
