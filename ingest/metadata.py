@@ -140,10 +140,11 @@ def find_title(text: str) -> str | None:
     return None
 
 
-def title_from_file_name(file_name: str, text: str) -> str:
+def title_from_file_name(file_name: str, text: str, place: str | None = None) -> str:
     """The file name as a title, for a document that states none, each word spelled as the text
     spells it most often: file names lose å, ä and ö ('Olofstrom_Handlingsplan_for_klimat.pdf' →
-    'Olofström Handlingsplan för klimat' when the text says so)."""
+    'Olofström Handlingsplan för klimat' when the text says so). A leading `place` (the kommun,
+    shown beside every title) is dropped: 'Handlingsplan för klimat'."""
     spellings: dict[str, Counter[str]] = {}
     for word in re.findall(r"[^\W\d_]+", text[:FRONT_CHARS * 20]):
         spellings.setdefault(fold_diacritics(word.casefold()), Counter())[word.casefold()] += 1
@@ -154,6 +155,8 @@ def title_from_file_name(file_name: str, text: str) -> str:
         if spelled != word.casefold() and len(spelled) == len(word):  # the same letters, accents apart
             word = "".join(new.upper() if old.isupper() else new for new, old in zip(spelled, word, strict=True))
         words.append(word)
+    if place and len(words) > 1 and fold_diacritics(words[0].casefold()) == fold_diacritics(place.casefold()):
+        words = [words[1][:1].upper() + words[1][1:], *words[2:]]
     return " ".join(words)
 
 
@@ -236,7 +239,7 @@ def extract_metadata(text: str, *, file_name: str = "", file_metadata: dict | No
     if fields["firm"]:
         fields["firm"] = normalise_firm(str(fields["firm"]))
     if not fields["title"]:
-        fields["title"] = meta.get("title") or title_from_file_name(file_name, text)
+        fields["title"] = meta.get("title") or title_from_file_name(file_name, text, fields["kommun"])
     if not fields["firm"] and meta.get("author"):
         fields["firm"] = find_firm(str(meta["author"]))
     created = str(meta.get("created") or "")
