@@ -125,3 +125,17 @@ def test_navigation_is_a_labelled_landmark_with_the_current_page(client):
     page = client.get("/register").get_data(as_text=True)
     assert '<nav aria-label="Huvudmeny">' in page
     assert 'href="/register" aria-current="page"' in page
+
+
+def test_a_document_that_is_no_audit_says_so_in_swedish(fake_index, shared):
+    from tests.conftest import ingest_folder
+    from web import create_app
+
+    pdf = shared / "data/real/pdfs/Olofstrom_Handlingsplan_for_klimat_och_energi.pdf"
+    assert not ingest_folder(fake_index, pdf).failed
+    client = create_app({"TESTING": True}, config=fake_index.config, index=fake_index).test_client()
+    page = client.get("/reports/olofstrom-handlingsplan-for-klimat-och-energi").get_data(as_text=True)
+    assert "<h1>Handlingsplan för klimat och energi</h1>" in page  # the file name, spelled as the text
+    assert "<dt>Dokumenttyp</dt><dd>Övrigt</dd>" in page
+    assert "<dt>Nämnd/styrelse</dt><dd>kommunstyrelsen</dd>" in page and "<dt>Granskad</dt>" not in page
+    assert "<dt>Revisionsbyrå</dt>" not in page  # no audit firm to be unknown
