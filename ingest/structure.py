@@ -23,6 +23,10 @@ _DATE_LINE = re.compile(
 _CAPTION = re.compile(r"^(figur|tabell|bild|diagram|källa|not|sida|sidan)\s*\d", re.IGNORECASE)
 _FOOTNOTE = re.compile(r"^[\u00b9\u00b2\u00b3\u2070-\u2079]")
 _ANSWER_LINE = re.compile(r"^\w+\s*:\s*(ja|nej|delvis|uppfyll|ej |inte )", re.IGNORECASE)
+#: Cells a PDF's text layer set apart by runs of spaces, a day-month-year date, or a leading percentage.
+_FIGURES_ROW = re.compile(r"\S {2,}\S.*\S {2,}\S"
+                          r"|\b\d{1,2} (?:jan|feb|mar|apr|maj|jun|jul|aug|sep|okt|nov|dec)\w* \d{4}\b"
+                          r"|^\d+(?:[.,]\d+)?\s?%", re.IGNORECASE)
 _FUNCTION_WORD_END = re.compile(r"\b(och|för|i|av|med|samt|till|på|om|inom|kring|mellan|vid|som|utifrån|att)$")
 _TOP_WORDS = re.compile(
     r"^(sammanfattning|sammanfattande|inledning$|granskningsresultat|iakttagelser och|resultat av granskningen"
@@ -160,8 +164,8 @@ def _candidate(lines, i: int, skip: set[int], headers: set[str], markdown: bool)
         return None
     if _BULLET.match(body) or _DATE_LINE.match(title) or not _looks_like_title(title):
         return None
-    if re.match(r"^[\d\s.,:%§/-]+$", title):
-        return None
+    if re.match(r"^[\d\s.,:%§/-]+$", title) or _FIGURES_ROW.search(body) or len(re.findall(r"\d+", title)) >= 3:
+        return None  # a row of a table or of key figures, as a PDF's text layer gives them
     return title, "plain", None
 
 

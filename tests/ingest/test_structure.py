@@ -195,3 +195,21 @@ def test_any_text_is_covered(text: str) -> None:
     sections = find_sections(text, markdown=True)
     if text:
         _check_cover(text, sections)
+
+
+@needs_shared
+@pytest.mark.parametrize(("name", "kept", "rows"), [
+    ("Olofstrom_Handlingsplan_for_klimat_och_energi.pdf", {"Åtgärdsplan", "Förnybar energi", "Transporter"},
+     {"Socialförvaltningen Fordonsansvarig 31 dec 2024 Utbildningsförvaltningen", "Datum: 2023-03-31"}),
+    ("Vansbro_Energi_och_klimatplan.pdf", {"Nulägesanalys 2009", "Strategi - Byggnader", "Åtgärder, mål 11-12"},
+     {"2009 - 7369 MWh, 2014 - 7001 MWh, 2020 - 6632 MWh", "30% t.om. 2014 och 50% t.o.m 2020"}),
+    ("Simrishamn_Bokslut_2025.pdf", {"Fritidsenheten", "Driftredovisning", "Entreprenader & rättstvister"},
+     {"Budget 4 259 10 525", "Bibliotekslån 97 032 95 414 93 666 90 000"}),
+])
+def test_rows_of_tables_and_key_figures_in_a_pdf_are_no_headings(name: str, kept: set, rows: set) -> None:
+    """A PDF's text layer gives table rows and key figures as short lines; they cite as no section."""
+    from ingest.readers import read_document
+
+    titles = {s.title for s in find_sections(read_document(SHARED / "data/real/pdfs" / name).text)}
+    assert kept <= titles
+    assert not rows & titles
