@@ -170,14 +170,13 @@ def main(argv: list[str]) -> int:
         print("\n".join(missing) or f"{len(results)} grades, none missing")
         return 1 if missing else 0
     if command == "sample":
-        from kb.config import Config
-        from kb.index import Index
+        from eval.corpus import open_index
         from kb.search import Searcher
 
         def option(name: str, default: int) -> int:
             return int(argv[argv.index(name) + 1]) if name in argv else default
 
-        searcher = Searcher(Index.open(Config.from_env()))
+        searcher = Searcher(open_index())
         batches, key = sample(lambda text: searcher.search(text, 10).hits, set_queries(),
                               option("--queries", 30), option("--assessors", 2))
         folder.mkdir(parents=True, exist_ok=True)

@@ -16,6 +16,8 @@ import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
+#: The query sets, as eval/<name>.jsonl.
+SETS = ("dev", "heldout", "transfer")
 #: The five seed reports and Kungsbacka's, as the shared folder holds them.
 REPORTS = ("seeds/000_f95ae1448ac3ea46.txt", "seeds/001_2685321bc90dd1eb.txt", "seeds/002_b584caaa1296d239.txt",
            "seeds/003_38332d4cff676a59.txt", "seeds/004_cdb858477220864e.txt",
@@ -42,6 +44,24 @@ def sources() -> list[Path]:
 def ingest_paths() -> list[Path]:
     """What to index: corpus/ (the five seed reports and their metadata) and the other five files."""
     return [REPO / "corpus", *(shared_dir() / name for name in REPORTS[5:] + TRANSFER)]
+
+
+def open_index():
+    """The index of KB_DATA_DIR, refused when it lacks a document the sets are judged on: training,
+    pooling or sampling on another index would quietly work from other candidates."""
+    from kb.config import Config
+    from kb.evaluation import load_queries, missing_files
+    from kb.index import Index
+
+    config = Config.from_env()
+    index = Index.open(config)
+    texts = [index.catalog.report_text(report.id)[0] for report in index.catalog.reports()]
+    queries = [q for name in SETS for q in load_queries(REPO / "eval" / f"{name}.jsonl")]
+    if missing := missing_files(queries, texts):
+        index.close()
+        raise SystemExit(f"the index in {config.data_dir} lacks documents the query sets are judged on "
+                         f"({', '.join(missing)}): index the evaluation corpus, kb ingest $(python -m eval.corpus)")
+    return index
 
 
 def main() -> int:

@@ -29,7 +29,7 @@ from kb.evaluation import EvalQuery, judge, load_queries, normalise
 
 REPO = Path(__file__).resolve().parents[1]
 GRADED = REPO / "eval" / "pooled.jsonl"
-SETS = ("dev", "heldout", "transfer")
+SETS = corpus.SETS
 MODES = ("hybrid", "dense", "lexical")
 #: Characters a cleaning step may alter, so no phrase holds them (eval/README.md).
 RISKY = frozenset('*\\|¹²³⁴⁵⁶⁷⁸⁹⁰”“"[]<>·►•_#')
@@ -217,14 +217,12 @@ def read_rounds(folder: Path) -> tuple[list[list[dict]], dict]:
 def main(argv: list[str]) -> int:
     command, folder = argv[0], Path(argv[1])
     if command == "pool":
-        from kb.config import Config
-        from kb.index import Index
         from kb.search import Searcher
 
         assessors = int(argv[argv.index("--assessors") + 1]) if "--assessors" in argv else 7
         earlier, _ = read_rounds(folder) if folder.is_dir() else ([], {})
         seen = graded() | {(q["qid"], passage_key(p["text"])) for b in earlier for q in b for p in q["passages"]}
-        searcher = Searcher(Index.open(Config.from_env()))
+        searcher = Searcher(corpus.open_index())
         queries = set_queries()
         batches = pool(lambda text, mode: searcher.search(text, 10, mode=mode).hits, queries, seen, assessors)
         folder.mkdir(parents=True, exist_ok=True)

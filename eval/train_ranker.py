@@ -133,10 +133,9 @@ def _print_by_report(by_report: dict[str, dict[str, EvalReport]]) -> None:
 
 
 def main(argv: list[str]) -> int:
-    from kb.config import Config
-    from kb.index import Index
+    from eval.corpus import open_index
 
-    index = Index.open(Config.from_env())
+    index = open_index()
     searcher = Searcher(index, rerank=False)
     data = groups(searcher, load_queries(DEV))
     if "--by-report" in argv:  # heldout is only scored here, never trained on

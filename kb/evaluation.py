@@ -25,7 +25,7 @@ from __future__ import annotations
 import json
 import math
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from statistics import fmean
@@ -192,6 +192,22 @@ def judged_by(queries: Sequence[EvalQuery], sources: Sequence[str]) -> list[Eval
     the judgments written while reading alone (queries left without any are dropped)."""
     kept = [replace(q, relevant=tuple(r for r in q.relevant if r.by in sources)) for q in queries]
     return [q for q in kept if q.relevant]
+
+
+def missing_files(queries: Sequence[EvalQuery], texts: Iterable[str]) -> list[str]:
+    """The files the queries' judgments name of which none of `texts` (the index's reports) holds
+    a judged phrase: an index without them scores those queries near zero, which says nothing."""
+    phrases: dict[str, set[str]] = {}
+    for query in queries:
+        for r in query.relevant:
+            phrases.setdefault(r.file, set()).add(normalise(r.phrase))
+    missing = set(phrases)
+    for text in texts:
+        held = normalise(text)
+        missing = {f for f in missing if not any(p in held for p in phrases[f])}
+        if not missing:
+            break
+    return sorted(missing)
 
 
 def matched_phrases(hit_text: str, query: EvalQuery) -> frozenset[int]:

@@ -270,7 +270,15 @@ def evaluate(config: Config, sets: tuple[Path, ...], worst: int, by_kind: bool, 
 
     Run it on an index of the evaluation corpus: kb ingest $(python -m eval.corpus).
     """
-    from kb.evaluation import JUDGED_BY, format_table, judged_by, load_queries, paired_difference, worst_queries
+    from kb.evaluation import (
+        JUDGED_BY,
+        format_table,
+        judged_by,
+        load_queries,
+        missing_files,
+        paired_difference,
+        worst_queries,
+    )
     from kb.evaluation import evaluate as run_eval
     from kb.rerank import trained_on
     from kb.search import MODES, Searcher
@@ -279,8 +287,13 @@ def evaluate(config: Config, sets: tuple[Path, ...], worst: int, by_kind: bool, 
     searcher, fusion = Searcher(index), Searcher(index, rerank=False)
     click.echo(_index_line(index, config))
     repo = Path(__file__).resolve().parents[1]
+    texts = [index.catalog.report_text(report.id)[0] for report in index.catalog.reports()]
     for path in sets or tuple(repo / "eval" / f"{name}.jsonl" for name in ("dev", "heldout", "transfer")):
         queries = judged_by(load_queries(path), JUDGED_BY if judged == "all" else (judged,))
+        if missing := missing_files(queries, texts):
+            click.echo(f"warning: the index lacks documents {path.name} is judged on ({', '.join(missing)}), "
+                       "so its figures say little; index the evaluation corpus: kb ingest $(python -m eval.corpus)",
+                       err=True)
         reports = {mode: run_eval(lambda q, m=mode: [h.text for h in searcher.search(q, 10, mode=m).hits],
                                   queries) for mode in MODES[:0:-1]}
         reports["fusion"] = run_eval(lambda q: [h.text for h in fusion.search(q, 10).hits], queries)

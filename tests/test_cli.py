@@ -138,6 +138,9 @@ def test_eval_prints_the_three_methods_side_by_side(fake_index, corpus_copy):
     dev = Path(__file__).parents[1] / "eval" / "dev.jsonl"
     trained = CliRunner().invoke(cli, ["eval", "--set", str(dev), "--worst", "0"], env=_env(fake_index))
     assert "These judgments trained the reranker, so its hybrid row is in-sample" in trained.output
+    assert "warning: the index lacks documents dev.jsonl is judged on (Simrishamn_Bokslut_2025.pdf, " \
+           "kungsbacka_2023_informationssakerhet_i_praktiken.md)" in trained.stderr  # corpus/ alone
+    assert "warning" not in result.stderr  # the small set's reports are all there
     off = CliRunner().invoke(cli, ["eval", "--set", str(dev), "--worst", "0"],
                              env={**_env(fake_index), "KB_RERANK": "0"})
     assert off.exit_code == 0 and "in-sample" not in off.output

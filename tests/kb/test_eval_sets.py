@@ -79,3 +79,12 @@ def test_the_evaluation_corpus_says_where_it_looked_when_the_shared_folder_is_mi
     monkeypatch.setenv("KB_SHARED_DIR", str(tmp_path))
     assert corpus.main() == 1
     assert "KB_SHARED_DIR" in capsys.readouterr().err
+
+
+def test_training_and_pooling_refuse_an_index_without_the_evaluation_corpus(fake_index, monkeypatch):
+    from eval import corpus
+
+    monkeypatch.setenv("KB_DATA_DIR", str(fake_index.config.data_dir))
+    monkeypatch.setenv("KB_MODEL", fake_index.config.model)
+    with pytest.raises(SystemExit, match=r"lacks documents the query sets are judged on \(000_f95ae1448ac3ea46.txt, "):
+        corpus.open_index()
