@@ -141,8 +141,11 @@ def chunk_metadata(chunk: Chunk, report: Report) -> dict:
 
 
 def facet_values(chunk: Chunk, report: Report) -> dict:
-    """A passage's value for each facet: its vector-store metadata and the audited body."""
-    return {**chunk_metadata(chunk, report), "audited_body": report.meta.audited_body or ""}
+    """A passage's value for each facet: its vector-store metadata and the audited body, capitalised
+    as a list item, so 'kommunstyrelsen' (read from a text) and 'Kommunstyrelsen' (written in
+    reports.toml) count as one; the filter compares bodies regardless of case."""
+    body = report.meta.audited_body or ""
+    return {**chunk_metadata(chunk, report), "audited_body": body[:1].upper() + body[1:]}
 
 
 def cite(chunk: Chunk, report: Report, rank: int = 1, score: float = 0.0) -> Hit:

@@ -45,6 +45,19 @@ def test_facets_count_the_candidates(searcher):
     assert facets["audited_body"] and set(facets["audited_body"]) <= bodies
 
 
+def test_an_audited_body_written_in_two_cases_is_one_facet_value(searcher, shared):
+    """Strömsund's is "Kommunstyrelsen" in corpus/reports.toml; Olofström's plan is read as "kommunstyrelsen"."""
+    ingest_folder(searcher.index, shared / "data/real/pdfs/Olofstrom_Handlingsplan_for_klimat_och_energi.pdf")
+    bodies = {r.id: r.meta.audited_body for r in searcher.index.catalog.reports()}
+    assert bodies["olofstrom-handlingsplan-for-klimat-och-energi"] == "kommunstyrelsen"
+    assert bodies["stromsund-2013-samverkan-langtidsarbetslosa"] == "Kommunstyrelsen"
+    facet = searcher.search("kommunstyrelsen samverkan energi", k=50).facets["audited_body"]
+    assert [body for body in facet if body.casefold() == "kommunstyrelsen"] == ["Kommunstyrelsen"]
+    assert facet["Kommunstyrelsen"] > 0
+    only = searcher.search("kommunstyrelsen samverkan energi", k=50, filters=Filters(audited_body=("Kommunstyrelsen",)))
+    assert {hit.kommun for hit in only.hits} == {"Olofström", "Strömsund"}  # the filter ignores case
+
+
 def test_filtering_on_an_audited_body_still_counts_the_others(searcher):
     result = searcher.search("samverkan arbetsmarknad", k=10, filters=Filters(audited_body=("Socialnämnden",)))
     assert result.hits
