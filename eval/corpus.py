@@ -50,14 +50,13 @@ def open_index():
     """The index of KB_DATA_DIR, refused when it lacks a document the sets are judged on: training,
     pooling or sampling on another index would quietly work from other candidates."""
     from kb.config import Config
-    from kb.evaluation import load_queries, missing_files
+    from kb.evaluation import load_queries, unindexed_files
     from kb.index import Index
 
     config = Config.from_env()
     index = Index.open(config)
-    texts = [index.catalog.report_text(report.id)[0] for report in index.catalog.reports()]
     queries = [q for name in SETS for q in load_queries(REPO / "eval" / f"{name}.jsonl")]
-    if missing := missing_files(queries, texts):
+    if missing := unindexed_files(index.catalog, queries):
         index.close()
         raise SystemExit(f"the index in {config.data_dir} lacks documents the query sets are judged on "
                          f"({', '.join(missing)}): index the evaluation corpus, kb ingest $(python -m eval.corpus)")

@@ -47,7 +47,7 @@ def sources() -> dict[str, str]:
 
 
 def set_queries() -> list[EvalQuery]:
-    """The queries of both sets, dev first."""
+    """The queries of every set, dev first."""
     return [q for name in SETS for q in load_queries(REPO / "eval" / f"{name}.jsonl")]
 
 

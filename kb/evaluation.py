@@ -210,6 +210,12 @@ def missing_files(queries: Sequence[EvalQuery], texts: Iterable[str]) -> list[st
     return sorted(missing)
 
 
+def unindexed_files(catalog, queries: Sequence[EvalQuery]) -> list[str]:
+    """`missing_files` against an index's catalog, its reports read one at a time and only until
+    every file is found."""
+    return missing_files(queries, (catalog.report_text(report.id)[0] for report in catalog.reports()))
+
+
 def matched_phrases(hit_text: str, query: EvalQuery) -> frozenset[int]:
     """Indices of the query's relevant phrases that the hit text contains."""
     text = normalise(hit_text)

@@ -275,8 +275,8 @@ def evaluate(config: Config, sets: tuple[Path, ...], worst: int, by_kind: bool, 
         format_table,
         judged_by,
         load_queries,
-        missing_files,
         paired_difference,
+        unindexed_files,
         worst_queries,
     )
     from kb.evaluation import evaluate as run_eval
@@ -287,10 +287,9 @@ def evaluate(config: Config, sets: tuple[Path, ...], worst: int, by_kind: bool, 
     searcher, fusion = Searcher(index), Searcher(index, rerank=False)
     click.echo(_index_line(index, config))
     repo = Path(__file__).resolve().parents[1]
-    texts = [index.catalog.report_text(report.id)[0] for report in index.catalog.reports()]
     for path in sets or tuple(repo / "eval" / f"{name}.jsonl" for name in ("dev", "heldout", "transfer")):
         queries = judged_by(load_queries(path), JUDGED_BY if judged == "all" else (judged,))
-        if missing := missing_files(queries, texts):
+        if missing := unindexed_files(index.catalog, queries):
             click.echo(f"warning: the index lacks documents {path.name} is judged on ({', '.join(missing)}), "
                        "so its figures say little; index the evaluation corpus: kb ingest $(python -m eval.corpus)",
                        err=True)
