@@ -23,7 +23,10 @@ from kb.lines import pieces, to_blob
 from kb.models import Chunk, Document, Finding, Report, ReportMeta
 from kb.search import chunk_metadata
 
-PIPELINE_VERSION = "3"  # 2: line vectors (kb/lines.py); 3: file-name titles, no state audited body, no row a heading
+#: Bumped when reading changes what a document gives, so the next ingest reads every document again.
+#: 2: line vectors (kb/lines.py); 3: file-name titles, no state audited body, no table row a heading;
+#: 4: no goal, rule or lead-in sentence a heading.
+PIPELINE_VERSION = "4"
 _VALID_ID = re.compile(r"[a-z0-9][a-z0-9._-]{0,99}")  # ids are URL path segments: /reports/<id>
 SUFFIXES = {".txt", ".md", ".markdown", ".pdf"}
 #: Office files found in a folder are not skipped silently: each fails, saying to save it as PDF.

@@ -28,6 +28,9 @@ _FIGURES_ROW = re.compile(r"\S {2,}\S.*\S {2,}\S"
                           r"|\b\d{1,2} (?:jan|feb|mar|apr|maj|jun|jul|aug|sep|okt|nov|dec)\w* \d{4}\b"
                           r"|^\d+(?:[.,]\d+)?\s?%", re.IGNORECASE)
 _FUNCTION_WORD_END = re.compile(r"\b(och|för|i|av|med|samt|till|på|om|inom|kring|mellan|vid|som|utifrån|att)$")
+#: A modal verb, or a closing "är", makes a line a sentence (a goal, a rule) or the lead-in to a list:
+#: never an unnumbered heading.
+_SENTENCE_VERB = re.compile(r"\b(ska|skall|bör|måste|kommer att)\b|\bär$", re.IGNORECASE)
 _TOP_WORDS = re.compile(
     r"^(sammanfattning|sammanfattande|inledning$|granskningsresultat|iakttagelser och|resultat av granskningen"
     r"|samlad bedömning|revisionell bedömning|rekommendationer$|innehåll|bilaga|bilagor|källförteckning)",
@@ -101,7 +104,7 @@ def _looks_like_title(title: str) -> bool:
         return False
     if title[-1] in ".,;:?!)(" or _CAPTION.match(title):
         return False
-    if re.search(r"[.!?]\s+[A-ZÅÄÖ]", title) or "\t" in title or title.startswith("|"):
+    if re.search(r"[.!?](\s+|\s*[-–]\s*)[A-ZÅÄÖ]", title) or "\t" in title or title.startswith("|"):
         return False
     return bool(re.search(r"[A-Za-zÅÄÖåäö]{2,}", title))
 
@@ -162,7 +165,7 @@ def _candidate(lines, i: int, skip: set[int], headers: set[str], markdown: bool)
     title = _clean_title(body)
     if "\t" in body or "§" in body or _FOOTNOTE.match(body) or _ANSWER_LINE.match(title):
         return None
-    if _BULLET.match(body) or _DATE_LINE.match(title) or not _looks_like_title(title):
+    if _BULLET.match(body) or _DATE_LINE.match(title) or _SENTENCE_VERB.search(title) or not _looks_like_title(title):
         return None
     if re.match(r"^[\d\s.,:%§/-]+$", title) or _FIGURES_ROW.search(body) or len(re.findall(r"\d+", title)) >= 3:
         return None  # a row of a table or of key figures, as a PDF's text layer gives them

@@ -213,3 +213,24 @@ def test_rows_of_tables_and_key_figures_in_a_pdf_are_no_headings(name: str, kept
     titles = {s.title for s in find_sections(read_document(SHARED / "data/real/pdfs" / name).text)}
     assert kept <= titles
     assert not rows & titles
+
+
+@needs_shared
+@pytest.mark.parametrize(("name", "kept", "sentences"), [
+    ("Vansbro_Energi_och_klimatplan.pdf", {"Konkreta åtgärder", "Utbilda driftpersonal på värmekamera"},
+     {"Vansbro kommun ska verka för att persontrafiken på Västerdalsbanan kan återuppstå",
+      "De personer som kör mest bil i tjänsten bör erbjudas utbildning i Sparsam Körning/Eco-Driving",
+      "Årsförbrukningen av förnybara drivmedel kommer att följaktligen att öka",
+      "Uppmärksamma duktiga initiativ och resultat.- Feedback betyder mycket"}),
+    ("BFS-2011-12.pdf", {"Brister som inte har omedelbar betydelse för säkerhet och hälsa"},
+     {"Ansökan ska omfatta", "Dokumentationen ska minst innehålla", "Av journalen ska även framgå"}),
+    ("Haparanda_klimatstrategi_2020_2050.pdf", set(), {"Fokusområden är"}),
+])
+def test_goals_rules_and_lead_ins_in_a_pdf_are_no_headings(name: str, kept: set, sentences: set) -> None:
+    """A short line with a modal verb is a goal or a rule ("… ska verka för …"), one ending in "är" the
+    lead-in to a list: the text of a section, not its title."""
+    from ingest.readers import read_document
+
+    titles = {s.title for s in find_sections(read_document(SHARED / "data/real/pdfs" / name).text)}
+    assert kept <= titles
+    assert not sentences & titles
