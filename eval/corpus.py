@@ -15,9 +15,10 @@ import os
 import sys
 from pathlib import Path
 
+from kb.evaluation import QUERY_SETS
+
 REPO = Path(__file__).resolve().parents[1]
-#: The query sets, as eval/<name>.jsonl.
-SETS = ("dev", "heldout", "transfer")
+SETS = QUERY_SETS
 #: The five seed reports and Kungsbacka's, as the shared folder holds them.
 REPORTS = ("seeds/000_f95ae1448ac3ea46.txt", "seeds/001_2685321bc90dd1eb.txt", "seeds/002_b584caaa1296d239.txt",
            "seeds/003_38332d4cff676a59.txt", "seeds/004_cdb858477220864e.txt",

@@ -42,6 +42,8 @@ KINDS = (
     "abbreviation",
 )
 METRICS = ("ndcg@10", "recall@5", "mrr@10", "hit@1", "best@1")
+#: The query sets of the repository, as eval/<name>.jsonl: what `kb eval` scores by default.
+QUERY_SETS = ("dev", "heldout", "transfer")
 #: How a judgment was made: written while reading the report, or a passage of the pool of the
 #: methods' top hits graded blind (eval/README.md).
 JUDGED_BY = ("reading", "pool")

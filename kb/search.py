@@ -198,19 +198,7 @@ class Searcher:
             query, corrections = spelling.searched, spelling.changes
             timings["spelling"] = time.perf_counter() - t0
         n = max(self.candidates, 3 * k)
-        dense: list[tuple[str, float]] = []
-        lexical: list[tuple[str, float]] = []
-        if mode != "lexical":
-            t0 = time.perf_counter()
-            vector = self.index.embedder.embed_query(dense_query(query))
-            timings["encode"] = time.perf_counter() - t0
-            t0 = time.perf_counter()
-            dense = self.index.vectors.query(vector, n, filters.chroma_where())
-            timings["vector"] = time.perf_counter() - t0
-        if mode != "dense":
-            t0 = time.perf_counter()
-            lexical = self.index.lexical.search(query, n, filters.lexical_filters())
-            timings["lexical"] = time.perf_counter() - t0
+        dense, lexical, vector = self._retrieve(query, n, filters, mode, timings)
         t0 = time.perf_counter()
         chunks, reports, places_first = None, None, ()
         if mode == "hybrid":
@@ -225,11 +213,33 @@ class Searcher:
         t0 = time.perf_counter()
         hits, facets = self._hits(fused, k, filters, chunks=chunks, reports=reports)
         if any(getattr(filters, f) not in (None, ()) for fields in _FACET_FILTERS.values() for f in fields):
-            facets = self._facets_beside_filters(query, vector if mode != "lexical" else None, n, filters,
-                                                 lexical=mode != "dense")
+            facets = self._facets_beside_filters(query, vector, n, filters, lexical=mode != "dense")
         timings["hits"] = time.perf_counter() - t0
         return SearchResult(typed, hits, facets, timings, searched=query, corrections=corrections,
                             places_first=places_first)
+
+    def _retrieve(self, query: str, n: int, filters: Filters, mode: str = "hybrid",
+                  timings: dict[str, float] | None = None
+                  ) -> tuple[list[tuple[str, float]], list[tuple[str, float]], np.ndarray | None]:
+        """Each retriever's best n for the (spelled) query, and the query's vector: the dense list
+        and the vector are empty and None when `mode` is lexical, the lexical list when it is dense.
+        Records how long each step took in `timings`."""
+        timings = {} if timings is None else timings
+        dense: list[tuple[str, float]] = []
+        lexical: list[tuple[str, float]] = []
+        vector = None
+        if mode != "lexical":
+            t0 = time.perf_counter()
+            vector = self.index.embedder.embed_query(dense_query(query))
+            timings["encode"] = time.perf_counter() - t0
+            t0 = time.perf_counter()
+            dense = self.index.vectors.query(vector, n, filters.chroma_where())
+            timings["vector"] = time.perf_counter() - t0
+        if mode != "dense":
+            t0 = time.perf_counter()
+            lexical = self.index.lexical.search(query, n, filters.lexical_filters())
+            timings["lexical"] = time.perf_counter() - t0
+        return dense, lexical, vector
 
     def _facets_beside_filters(self, query: str, vector, n: int, filters: Filters, *,
                                lexical: bool) -> dict[str, dict[str, int]]:
@@ -322,9 +332,7 @@ class Searcher:
         """The candidates of a query as the reranker sees them (ids, feature rows, chunks): what
         `python -m eval.train_ranker` learns from."""
         query = self.index.lexical.spell(validate(query, 10)).searched
-        vector = self.index.embedder.embed_query(dense_query(query))
-        dense = self.index.vectors.query(vector, self.candidates)
-        lexical = self.index.lexical.search(query, self.candidates)
+        dense, lexical, vector = self._retrieve(query, self.candidates, Filters())
         s = self._signals(query, dense, lexical, vector)
         chunks = self.index.catalog.chunks_by_id(s.ids)
         return s.ids, features(query, s, chunks), chunks

@@ -272,6 +272,7 @@ def evaluate(config: Config, sets: tuple[Path, ...], worst: int, by_kind: bool, 
     """
     from kb.evaluation import (
         JUDGED_BY,
+        QUERY_SETS,
         format_table,
         judged_by,
         load_queries,
@@ -287,7 +288,7 @@ def evaluate(config: Config, sets: tuple[Path, ...], worst: int, by_kind: bool, 
     searcher, fusion = Searcher(index), Searcher(index, rerank=False)
     click.echo(_index_line(index, config))
     repo = Path(__file__).resolve().parents[1]
-    for path in sets or tuple(repo / "eval" / f"{name}.jsonl" for name in ("dev", "heldout", "transfer")):
+    for path in sets or tuple(repo / "eval" / f"{name}.jsonl" for name in QUERY_SETS):
         queries = judged_by(load_queries(path), JUDGED_BY if judged == "all" else (judged,))
         if missing := unindexed_files(index.catalog, queries):
             click.echo(f"warning: the index lacks documents {path.name} is judged on ({', '.join(missing)}), "
