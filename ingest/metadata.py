@@ -140,11 +140,15 @@ def find_title(text: str) -> str | None:
     return None
 
 
+#: Two years side by side in a file name are a span: 'klimatstrategi_2020_2050' → 'Klimatstrategi 2020–2050'.
+_YEAR_SPAN = re.compile(r"\b((?:19|20)\d\d) ((?:19|20)\d\d)\b")
+
+
 def title_from_file_name(file_name: str, text: str, place: str | None = None) -> str:
     """The file name as a title, for a document that states none, each word spelled as the text
     spells it most often: file names lose å, ä and ö ('Olofstrom_Handlingsplan_for_klimat.pdf' →
     'Olofström Handlingsplan för klimat' when the text says so). A leading `place` (the kommun,
-    shown beside every title) is dropped: 'Handlingsplan för klimat'."""
+    shown beside every title) is dropped: 'Handlingsplan för klimat'. Two years in a row are a span."""
     spellings: dict[str, Counter[str]] = {}
     for word in re.findall(r"[^\W\d_]+", text[:FRONT_CHARS * 20]):
         spellings.setdefault(fold_diacritics(word.casefold()), Counter())[word.casefold()] += 1
@@ -157,7 +161,7 @@ def title_from_file_name(file_name: str, text: str, place: str | None = None) ->
         words.append(word)
     if place and len(words) > 1 and fold_diacritics(words[0].casefold()) == fold_diacritics(place.casefold()):
         words = [words[1][:1].upper() + words[1][1:], *words[2:]]
-    return " ".join(words)
+    return _YEAR_SPAN.sub(lambda m: f"{m[1]}–{m[2]}" if m[1] < m[2] else m[0], " ".join(words))
 
 
 def _clean_body(raw: str) -> str:

@@ -130,6 +130,9 @@ def test_a_title_from_the_file_name_is_spelled_as_the_text_spells_it() -> None:
     assert extract_metadata(text, file_name="malmo_plan_for_2030.pdf").title == "malmö plan for 2030"
     assert extract_metadata(text, file_name="Okand_titel.pdf").title == "Okand titel"
     assert extract_metadata(text + " BFS", file_name="BFS_MALMO_Plan.pdf").title == "BFS MALMÖ Plan"  # case kept
+    haparanda = "Haparanda_klimatstrategi_2020_2050.pdf"
+    assert extract_metadata(pdf_text(haparanda), file_name=haparanda).title == "Klimatstrategi 2020–2050"
+    assert extract_metadata(text, file_name="plan_2030_2020.pdf").title == "plan 2030 2020"  # no span backwards
 
 
 def test_a_state_agency_is_never_the_audited_body() -> None:
