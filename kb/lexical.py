@@ -29,6 +29,7 @@ from kb.compounds import BASE_VOCABULARY, Decompounder
 from kb.errors import BadQuery
 from kb.places import load_places
 from kb.spelling import Speller, Spelling
+from kb.thesaurus import known_terms
 
 #: Filter keys that match one of several values of a chunk column.
 LIST_FILTERS = ("kommun", "firm", "section_type", "doc_type")
@@ -364,9 +365,14 @@ class LexicalIndex:
             if self._speller is None:
                 counts = dict(self._conn.execute("SELECT word, chunks FROM lex_vocab WHERE chunks >= ?",
                                                  (MIN_VOCAB_CHUNKS,)))
-                self._speller = Speller(counts, known_term=lambda word: bool(self._doc_freqs([index_term(word)])),
+                self._speller = Speller(counts, known_term=self._known_term,
                                         protected=[name for names in load_places() for name in names])
             return self._speller.correct(query)
+
+    def _known_term(self, word: str) -> bool:
+        """A word the index holds with its stem, or one the thesaurus has a rule for."""
+        term = index_term(word)
+        return term in known_terms() or bool(self._doc_freqs([term]))
 
     def query_terms(self, query: str) -> list[tuple[str, float]]:
         """The weighted terms a query is searched with (after decompounding and the thesaurus)."""

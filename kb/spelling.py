@@ -10,8 +10,9 @@ Two slips are common in what auditors type, and both cost the model more than th
   first letter that at least two passages use (one could be a typo in a report); among the
   closest, the one used in the most passages.
 
-A typo is corrected only when the index holds no word with its stem, so an inflection of a known
-word ("lämnar") and a word only one passage uses stay as typed, and only from 6 letters. No word
+A typo is corrected only when the index holds no word with its stem and the thesaurus has no rule
+for it, so an inflection of a known word ("lämnar"), a word only one passage uses and an English
+word of the glossary ("internal control") stay as typed, and only from 6 letters. No word
 under 4 letters, no stopword, no kommun or region name (Lidköping is no typo for Linköping) and
 no word of an English query is touched. The corrected query is what both sides search; the
 search page says so and offers the query as typed.

@@ -108,6 +108,13 @@ def expansion_text(words: Sequence[str], entries: Sequence[Entry] | None = None)
     return list(found)
 
 
+@lru_cache(maxsize=1)
+def known_terms() -> frozenset[str]:
+    """Every term of a phrase the shipped thesaurus has a rule for: such a word is no typo, even
+    when no report uses it ("internal" in "internal control" is not "interna")."""
+    return frozenset(t for entry in load() for phrase in entry.match for t in phrase)
+
+
 def size() -> int:
     """Number of rules, for reports and tests."""
     return len(load())

@@ -81,6 +81,19 @@ def test_search_corrects_by_default_and_not_when_asked(fake_index, corpus_copy):
     assert plain.searched == "försörjningsstöd" and plain.corrections == ()
 
 
+def test_a_word_of_the_thesaurus_is_no_typo(fake_index, corpus_copy):
+    """"internal control" has no English function word to show it is English, and "internal" is one
+    letter from the reports' "interna": the glossary's rule for it must still apply."""
+    from kb.search import Searcher
+
+    ingest_folder(fake_index, corpus_copy)
+    assert fake_index.lexical.spell("internal control").changes == ()
+    result = Searcher(fake_index).search("internal control", k=5)
+    assert result.searched == "internal control" and result.corrections == ()
+    assert {term("intern"), term("kontroll")} <= {t for t, _ in fake_index.lexical.query_terms(result.searched)}
+    assert fake_index.lexical.spell("intern kontrol").searched == "intern kontroll"  # Swedish typos still
+
+
 def test_the_speller_learns_words_an_ingest_adds(fake_index, corpus_copy, shared):
     """A word only Kungsbacka's report uses is a typo until that report is indexed."""
     ingest_folder(fake_index, corpus_copy)
