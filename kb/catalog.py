@@ -14,6 +14,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from kb.analysis import fold_diacritics
 from kb.diskfaults import is_storage_error, storage_error
 from kb.models import Chunk, Finding, Page, Report, ReportMeta
 
@@ -271,12 +272,18 @@ class Catalog:
     def chunk_ids_of(self, report_id: str) -> set[str]:
         return {row[0] for row in self._query("SELECT id FROM chunks WHERE report_id = ?", (report_id,))}
 
+    def kommun_names(self, typed: Iterable[str]) -> tuple[str, ...]:
+        """Each kommun as the index spells it, case and å, ä, ö aside ('mellerud', 'Odeshog' are
+        'Mellerud', 'Ödeshög'); a name the index lacks stays as typed, and finds nothing."""
+        spelled = {fold_diacritics(k.casefold()): k for k in self.distinct_values()["kommun"]}
+        return tuple(spelled.get(fold_diacritics(name.casefold()), name) for name in typed)
+
     def findings(self, kommun: list[str] | None = None) -> list[tuple[Finding, Report]]:
         sql = ('SELECT f.*, r.id AS rid FROM findings f JOIN reports r ON r.id = f.report_id')
         params: list = []
         if kommun:
             sql += f" WHERE r.kommun IN ({','.join('?' * len(kommun))})"
-            params = list(kommun)
+            params = list(self.kommun_names(kommun))
         rows = self._query(sql + " ORDER BY r.kommun, r.year, f.report_id, f.ord", params)
         reports = {r.id: r for r in self.reports()}
         return [(Finding(row["report_id"], row["kind"], row["text"], row["answer"], row["start"],

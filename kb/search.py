@@ -189,7 +189,7 @@ class Searcher:
         typed = query = validate(query, k)
         if mode not in MODES:
             raise BadQuery(f"Okänt sökläge {mode!r}.")
-        filters = filters or Filters()
+        filters = self._spelled(filters or Filters())
         timings: dict[str, float] = {}
         corrections: tuple[tuple[str, str], ...] = ()
         if spell:
@@ -217,6 +217,12 @@ class Searcher:
         timings["hits"] = time.perf_counter() - t0
         return SearchResult(typed, hits, facets, timings, searched=query, corrections=corrections,
                             places_first=places_first)
+
+    def _spelled(self, filters: Filters) -> Filters:
+        """The filters with each kommun as the index spells it: 'mellerud' filters on Mellerud."""
+        if not filters.kommun:
+            return filters
+        return replace(filters, kommun=self.index.catalog.kommun_names(filters.kommun))
 
     def _retrieve(self, query: str, n: int, filters: Filters, mode: str = "hybrid",
                   timings: dict[str, float] | None = None
@@ -344,7 +350,7 @@ class Searcher:
         source = self.index.catalog.chunks_by_id([chunk_id]).get(chunk_id)
         if source is None:
             raise NotFound("Stycket finns inte i arkivet.")
-        filters = filters or Filters()
+        filters = self._spelled(filters or Filters())
         vector = self.index.vectors.vector(chunk_id)
         dense = self.index.vectors.query(vector, max(self.candidates, 3 * k) + 1,
                                          filters.chroma_where())

@@ -37,6 +37,20 @@ def test_a_filter_nothing_matches_gives_no_hits(searcher):
     assert searcher.search("samverkan", filters=Filters(kommun=("Kiruna",))).hits == []
 
 
+def test_a_kommun_filter_ignores_case_and_diacritics(searcher):
+    """People type 'mellerud' and 'Odeshog'; the index says Mellerud and Ödeshög."""
+    for typed, spelled in (("mellerud", "Mellerud"), ("Odeshog", "Ödeshög"), ("ALE", "Ale")):
+        result = searcher.search("samverkan arbetsmarknad", k=10, filters=Filters(kommun=(typed,)))
+        expected = searcher.search("samverkan arbetsmarknad", k=10, filters=Filters(kommun=(spelled,)))
+        assert result.hits and [h.chunk_id for h in result.hits] == [h.chunk_id for h in expected.hits]
+        assert {h.kommun for h in result.hits} == {spelled}
+        source = result.hits[0].chunk_id
+        assert {h.kommun for h in searcher.similar(source, filters=Filters(kommun=(typed,))).hits} == {spelled}
+    catalog = searcher.index.catalog
+    assert catalog.findings(["mellerud"]) == catalog.findings(["Mellerud"]) != []
+    assert catalog.kommun_names(["strömsund", "Kiruna"]) == ("Strömsund", "Kiruna")
+
+
 def test_facets_count_the_candidates(searcher):
     facets = searcher.search("försörjningsstöd", k=10).facets
     assert set(facets) >= {"kommun", "year", "firm", "section_type", "doc_type", "audited_body"}
