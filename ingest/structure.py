@@ -7,6 +7,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from ingest.section_types import normalise_title, section_type_of
+from kb.chunking import is_contents_entry
 from kb.models import Section
 
 __all__ = ["find_sections", "section_type_of"]
@@ -14,7 +15,6 @@ __all__ = ["find_sections", "section_type_of"]
 _NUMBERED = re.compile(r"^(?P<num>\d{1,2}(?:\\?\.\d{1,2}){0,3})(?:\\?\.)?[ \t]+(?P<title>\S.*)$")
 _MD_HEADING = re.compile(r"^(?P<hashes>#{1,6})\s+(?P<title>.+?)\s*#*\s*$")
 _BOLD = re.compile(r"^\*\*(?P<title>[^*].*?)\*\*$")
-_TOC_LINE = re.compile(r"(\.{3,}|…{2,}|\t| {3,})\s*\d{1,3}\s*$|\.{4,}\s*$")
 _PAGE_MARK = re.compile(r"^\s*<!--.*-->\s*$")
 _BULLET = re.compile(r"^\s*(\\?[-–•·►▪■*\u2022\uf0b7\uf0a7]|\d{1,2}\\?[.)]\s*$|\(?\d{1,2}\\?\)|[a-z]\))")
 _DATE_LINE = re.compile(
@@ -82,7 +82,7 @@ def _toc_lines(lines: list[tuple[int, str]]) -> set[int]:
             in_toc = 60
             continue
         numbered_entry = in_toc and re.search(r"\s\d{1,3}\s*$", stripped) and len(stripped) < 140
-        if _TOC_LINE.search(stripped) and len(stripped) < 200 or numbered_entry:
+        if is_contents_entry(stripped) and len(stripped) < 200 or numbered_entry:
             toc.add(i)
         if in_toc:
             in_toc -= 1

@@ -20,6 +20,7 @@ MIN_CHARS = 200
 _BLOCK_BREAK = re.compile(r"\n\s*")  # readers put one paragraph or list item on a line
 _SENTENCE_END = re.compile(r"(?<=[.!?:;])[\"”’)]*\s+(?=[\"“(]?[A-ZÅÄÖÉ0-9])")
 _WHITESPACE = re.compile(r"\s+")
+_CONTENTS_HEADING = re.compile(r"(innehåll|innehållsförteckning):?", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -135,3 +136,27 @@ def chunk_document(report_id: str, document: Document, sections: list[Section],
                 page=document.page_at(span.start),
             ))
     return chunks
+
+
+def is_contents_entry(line: str) -> bool:
+    """A stripped line of a table of contents: an entry, a leader (three dots, a tab or three
+    spaces) and a page number, or an entry trailing off in dots. A table row is none: its last
+    cell follows a number. (String methods, not a regular expression: search asks this of the
+    lines of every candidate.)"""
+    if line.endswith("...."):
+        return True
+    head = line.rstrip("0123456789")
+    if not 1 <= len(line) - len(head) <= 3:
+        return False
+    entry = head.rstrip(" \t.…")
+    leader = head[len(entry):]
+    return (bool(entry) and not entry[-1].isdigit()
+            and any(mark in leader for mark in ("\t", "   ", "...", "……")))
+
+
+def is_table_of_contents(text: str) -> bool:
+    """Whether a passage is mostly a table of contents: the report page shows it, but it names
+    every subject and answers none, so search never returns it."""
+    lines = [line.strip() for line in text.split("\n") if line.strip()]
+    lines = [line for line in lines if not _CONTENTS_HEADING.fullmatch(line)]
+    return bool(lines) and sum(map(is_contents_entry, lines)) >= len(lines) / 2

@@ -5,10 +5,12 @@ from __future__ import annotations
 import time
 from collections import Counter
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 
 import numpy as np
 
 from kb.analysis import phrase_terms
+from kb.chunking import is_table_of_contents
 from kb.errors import BadQuery, NotFound
 from kb.index import Index
 from kb.lines import best_similarity
@@ -163,6 +165,13 @@ def cite(chunk: Chunk, report: Report, rank: int = 1, score: float = 0.0) -> Hit
 def _overlaps(chunk: Chunk, kept: list[Chunk]) -> bool:
     return any(c.report_id == chunk.report_id and c.start < chunk.end and chunk.start < c.end
                for c in kept)
+
+
+@lru_cache(maxsize=1 << 16)
+def _is_contents(chunk_id: str, text: str) -> bool:
+    """`is_table_of_contents`, remembered: a chunk id stands for one text, and search asks of
+    every candidate."""
+    return is_table_of_contents(text)
 
 
 def _wording(chunk: Chunk) -> tuple[str, str]:
@@ -371,8 +380,9 @@ class Searcher:
         facets: dict[str, Counter] = {name: Counter() for name in FACET_FIELDS}
         for cid, score in fused:
             chunk = chunks.get(cid)
-            if chunk is None or _overlaps(chunk, kept) or _wording(chunk) in wordings:
-                continue  # a vector the catalog no longer holds, or the same passage twice
+            if (chunk is None or _overlaps(chunk, kept) or _wording(chunk) in wordings
+                    or _is_contents(chunk.id, chunk.text)):
+                continue  # a vector the catalog no longer holds, the same passage twice, or navigation
             report = reports.get(chunk.report_id)
             if report is None or not filters.matches(chunk, report):
                 continue

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from kb.chunking import MAX_CHARS, chunk_document, chunk_id
+from kb.chunking import MAX_CHARS, chunk_document, chunk_id, is_contents_entry
 from kb.models import Document, Section
 
 CORPUS = Path(__file__).resolve().parents[2] / "corpus"
@@ -55,3 +55,17 @@ def test_pages_come_from_the_chunk_start():
     doc = Document(text, "pdf", pages=(Page(1, 0, 19), Page(2, 21, len(text))))
     chunks = chunk_document("r", doc, [], target=10, max_chars=30)
     assert [c.page for c in chunks] == [1, 2]
+
+
+@pytest.mark.parametrize(("line", "entry"), [
+    ("1.\tSammanfattning\t1", True),  # Ale's contents, as the reader gives them
+    ("1.2. Syfte och revisionsfråga.....\t4", True),  # Ödeshög's
+    ("Sammanfattning                                                1", True),  # Kungsbacka's
+    ("17 Finansiella rapporter ..................................", True),  # Simrishamn's, page on the next line
+    ("Annan ersättning\t20\t4", False),  # a row of Mellerud's table of outcomes
+    ("Bibliotekslån 97 032 95 414 93 666 90 000", False),  # key figures
+    ("Sammanfattning 1", False),  # no leader
+    ("Vi bedömer att nämnden delvis har säkerställt en ändamålsenlig uppföljning.", False),
+])
+def test_a_line_of_a_table_of_contents(line: str, entry: bool) -> None:
+    assert is_contents_entry(line) is entry

@@ -51,6 +51,23 @@ def test_a_kommun_filter_ignores_case_and_diacritics(searcher):
     assert catalog.kommun_names(["strömsund", "Kiruna"]) == ("Strömsund", "Kiruna")
 
 
+def test_a_table_of_contents_is_never_a_hit(searcher):
+    """Three of the shipped reports open with one; it names every subject, so it matched every
+    query ("bedömning" found it first), and it answers none. A table of figures is no contents."""
+    from kb.chunking import is_table_of_contents
+
+    catalog = searcher.index.catalog
+    chunks = [c for r in catalog.reports() for c in catalog.chunks_of(r.id)]
+    contents = {c.report_id for c in chunks if is_table_of_contents(c.text)}
+    assert contents == {"ale-2015-arbetsmarknadsenhet-forsorjningsstod", "mellerud-2024-arbetsmarknadsverksamheten",
+                        "odeshog-2019-forsorjningsstod"}
+    assert all(c.section.startswith("Innehåll") for c in chunks if is_table_of_contents(c.text))
+    table = next(c for c in chunks if "Annan ersättning\t20\t4" in c.text)  # Mellerud's outcomes, by year
+    assert not is_table_of_contents(table.text)
+    for query in ("bedömning", "sammanfattning inledning bakgrund syfte revisionskriterier", "avgränsning"):
+        assert not any(is_table_of_contents(h.text) for h in searcher.search(query, k=20).hits)
+
+
 def test_facets_count_the_candidates(searcher):
     facets = searcher.search("försörjningsstöd", k=10).facets
     assert set(facets) >= {"kommun", "year", "firm", "section_type", "doc_type", "audited_body"}
