@@ -49,6 +49,11 @@ _TITLE_PREFIX = re.compile(
 _GRANSKNING_AV = re.compile(
     r"^(?:\*\*)?(?:(?:Fördjupad|Uppföljande|Grundläggande|Förenklad)\s+)?[Gg]ranskning\s+av\b.*")
 _GENRE_ONLY = re.compile(r"^(?:Revisionsrapport|Granskningsrapport|Rapport)$")
+_H1 = re.compile(r"^#[ \t]+(?P<t>.+?)(?:[ \t]+#+)?[ \t]*$")
+#: A first heading that names a part of the report, not the report: no title.
+_SECTION_HEAD = re.compile(r"^(?:\d+(?:\.\d+)*\.?\s+)?(?:Sammanfatt|Innehåll|Förord|Bilaga|Inledning|Bakgrund|Syfte"
+                           r"|Metod|Revisionskriterier|Avgränsning|Iakttagelser|Granskningsresultat|Bedömning"
+                           r"|Revisionsfråg|Kontrollfråg)", re.IGNORECASE)
 _MISSIV = re.compile(r"för kännedom|vi önskar|önskar (få )?(ta del av )?(nämndens|styrelsens|era)?\s*"
                      r"(svar|kommentarer|synpunkter)|emotser svar|missiv", re.IGNORECASE)
 _REPORT_HEADS = re.compile(r"^\s*(\d+(\.\d+)*\.?\s+)?(Inledning|Bakgrund|Syfte|Metod|Revisionskriterier|Avgränsning"
@@ -110,26 +115,50 @@ def _strip_place(title: str) -> str:
     return title.strip().strip('"”“\'').strip()
 
 
-def find_title(text: str) -> str | None:
-    """The report's own title from its front pages, else 'Granskning av …' from the assignment sentence."""
+def _line_title(lines: list[str], i: int) -> tuple[int, str] | None:
+    """A title from line i by the forms reports title themselves in, with its rank (lower is surer)."""
+    line = lines[i].strip()
+    if _GRANSKNING_AV.match(line):
+        return 0, _dehyphenate(_joined_line(lines, i))
+    if m := _TITLE_PREFIX.match(line):
+        rest = _joined_line([m.group("t")] + lines[i + 1:], 0)
+        return 1, _strip_place(_dehyphenate(rest))
+    if _GENRE_ONLY.match(line):
+        nxt = next((ln.strip() for ln in lines[i + 1:i + 4] if ln.strip()), "")
+        if 3 <= len(nxt) <= 100 and not nxt.endswith(".") and not re.match(r"^[\d-]+$", nxt) \
+                and not find_firm(nxt):
+            return 2, _strip_place(_dehyphenate(nxt))
+    return None
+
+
+def _heading_title(lines: list[str]) -> str | None:
+    """A Markdown file's first level-1 heading, the title its author marked ('# Rapport: X' gives 'X');
+    none when that heading names a section ('# Sammanfattning') rather than the report."""
+    for i, raw in enumerate(lines):
+        if m := _H1.match(raw.strip()):
+            heading = _dehyphenate(m.group("t"))
+            if not heading or _SECTION_HEAD.match(heading):
+                return None
+            if _GRANSKNING_AV.match(heading):
+                return heading
+            below = lines[i + 1:] if _GENRE_ONLY.match(heading) else []  # '# Rapport' titles the next line
+            found = _line_title([heading, *below], 0)
+            return found[1] if found and found[1] else _strip_place(heading)
+    return None
+
+
+def find_title(text: str, *, markdown: bool = False) -> str | None:
+    """The report's own title from its front pages (in Markdown its first `#` heading first), else
+    'Granskning av …' from the assignment sentence."""
     front = text[:FRONT_CHARS]
     lines = front.split("\n")
+    if markdown and (title := _heading_title(lines)):
+        return title
     best: tuple[int, str] | None = None
     for i, raw in enumerate(lines):
-        line = raw.strip()
-        if not line or len(line) > 160:
+        if not raw.strip() or len(raw.strip()) > 160:
             continue
-        cand = None
-        if _GRANSKNING_AV.match(line):
-            cand = (0, _dehyphenate(_joined_line(lines, i)))
-        elif m := _TITLE_PREFIX.match(line):
-            rest = _joined_line([m.group("t")] + lines[i + 1:], 0)
-            cand = (1, _strip_place(_dehyphenate(rest)))
-        elif _GENRE_ONLY.match(line):
-            nxt = next((ln.strip() for ln in lines[i + 1:i + 4] if ln.strip()), "")
-            if 3 <= len(nxt) <= 100 and not nxt.endswith(".") and not re.match(r"^[\d-]+$", nxt) \
-                    and not find_firm(nxt):
-                cand = (2, _strip_place(_dehyphenate(nxt)))
+        cand = _line_title(lines, i)
         if cand and cand[1] and (best is None or cand[0] < best[0]):
             best = cand
     if best:
@@ -223,12 +252,14 @@ def find_date(text: str) -> tuple[str | None, int | None]:
     return None, dates.latest_year(text)
 
 
-def extract_metadata(text: str, *, file_name: str = "", file_metadata: dict | None = None) -> ReportMeta:
-    """ReportMeta from the text, with front matter overriding and PDF info filling gaps (see module doc)."""
+def extract_metadata(text: str, *, file_name: str = "", file_metadata: dict | None = None,
+                     markdown: bool = False) -> ReportMeta:
+    """ReportMeta from the text (`markdown`: its `#` headings are marked), with front matter overriding
+    and PDF info filling gaps (see module doc)."""
     meta = dict(file_metadata or {})
     date, year = find_date(text)
     fields: dict = {
-        "title": find_title(text),
+        "title": find_title(text, markdown=markdown),
         "kommun": find_place(text),
         "firm": find_firm(text),
         "date": date,

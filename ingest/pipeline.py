@@ -225,8 +225,8 @@ class Pipeline:
         from ingest.metadata import extract_metadata
         from ingest.structure import find_sections
 
-        extracted = extract_metadata(document.text, file_name=path.name,
-                                     file_metadata=document.metadata)
+        extracted = extract_metadata(document.text, file_name=path.name, file_metadata=document.metadata,
+                                     markdown=document.format == "md")
         fields = {k: v for k, v in overrides.items() if k in ReportMeta.__dataclass_fields__}
         if "year" in fields:
             fields["year"] = int(fields["year"])

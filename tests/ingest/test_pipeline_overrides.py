@@ -65,6 +65,23 @@ def test_front_matter_overrides_extraction(folder, tmp_path):
     assert (row["title"], row["kommun"], row["year"], row["firm"]) == ("Uppföljning av hemtjänsten", "Ale", 2022, "EY")
 
 
+def test_a_markdown_reports_first_heading_is_its_title(folder, tmp_path, shared):
+    """The `# heading` an author marked titles a Markdown report, as the same line does in a .txt;
+    a first heading that names a section ('# Sammanfattning') does not."""
+    (folder / "nobom.md").write_text("# " + SWEDISH_REPORT, encoding="utf-8")
+    kungsbacka = (shared / "data/real/audits/kungsbacka_2023_informationssakerhet_i_praktiken.md").read_text()
+    body = kungsbacka[kungsbacka.index("<!-- sida 193 -->"):]
+    (folder / "h1.md").write_text("# Nätfiske som test – granskningsrapport 2023\n\n" + body, encoding="utf-8")
+    (folder / "sektion.md").write_text(body.replace("Sammanfattning", "# Sammanfattning", 1), encoding="utf-8")
+    (folder / "original.md").write_text(kungsbacka, encoding="utf-8")
+    assert kb(tmp_path / "index", "ingest", str(folder)).exit_code == 0
+    titles = {name: row["title"] for name, row in by_source(tmp_path / "index").items()}
+    assert titles["nobom.md"] == "Granskning av försörjningsstöd" == titles["orsa.txt"]
+    assert titles["h1.md"] == "Nätfiske som test – granskningsrapport 2023"
+    assert titles["sektion.md"] not in ("Sammanfattning", "# Sammanfattning")
+    assert titles["original.md"] == "Informationssäkerhet i praktiken"  # no heading: the cover line, as before
+
+
 def test_same_content_under_two_names_is_one_report_with_aliases(folder, tmp_path):
     shutil.copy(folder / "orsa.txt", folder / "orsa-kopia.txt")
     (folder / "sub").mkdir()
