@@ -150,8 +150,8 @@ class Pipeline:
             raise IngestError("Det är en mapp, inte en fil.")
         size = path.stat().st_size
         if size > self.index.config.max_file_bytes:
-            raise IngestError(f"Filen är för stor ({size / 1e6:.0f} MB; gränsen är "
-                              f"{self.index.config.max_file_bytes / 1e6:.0f} MB, KB_MAX_FILE_MB).")
+            raise IngestError(f"Filen är för stor ({size / 1e6:.2f} MB; gränsen är "
+                              f"{self.index.config.max_file_bytes / 1e6:g} MB, KB_MAX_FILE_MB).")
         data = path.read_bytes()
         sha = hashlib.sha256(data).hexdigest()
         overrides = overrides_for(path)

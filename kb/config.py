@@ -2,17 +2,67 @@
 
 from __future__ import annotations
 
+import math
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlparse
+
+from kb.errors import ConfigError
 
 DEFAULT_MODEL = "multilingual-e5-small"
 #: int8 ONNX Runtime: about 2-4x the float model's speed on 2 cores, nDCG@10 within 0.002 (docs/benchmarks.md).
 DEFAULT_BACKEND = "onnx-int8"
 
 
+_TRUE = frozenset({"1", "true", "yes", "on", "ja", "på"})
+_FALSE = frozenset({"0", "false", "no", "off", "nej", "av"})
+
+
 def _xdg(var: str, fallback: str) -> Path:
     return Path(os.environ.get(var) or Path.home() / fallback) / "granskningsarkivet"
+
+
+def _flag(env: Mapping[str, str], name: str, default: bool) -> bool:
+    """An on/off setting; anything but a clear yes or no is refused, so a typo never silently picks one."""
+    raw = env.get(name, "").strip().casefold()
+    if not raw:
+        return default
+    if raw in _TRUE | _FALSE:
+        return raw in _TRUE
+    raise ConfigError(f"{name}={env[name]!r} går inte att tolka: ange 1 (på) eller 0 (av).")
+
+
+def _megabytes(env: Mapping[str, str], name: str, default: float) -> int:
+    """A size limit in MB as bytes; it must be a positive number (0.5 and 0,5 are half a megabyte)."""
+    raw = env.get(name, "").strip()
+    if not raw:
+        return int(default * 1_000_000)
+    try:
+        value = float(raw.replace(",", "."))
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and value > 0):
+        raise ConfigError(f"{name}={env[name]!r} går inte att använda: ange största filstorlek i megabyte "
+                          "som ett tal större än 0, till exempel 50 eller 0.5.")
+    return max(1, round(value * 1_000_000))
+
+
+def _server_url(env: Mapping[str, str], name: str) -> str | None:
+    """A server's address (http://host:port); a malformed one is refused here, not at the first search."""
+    raw = env.get(name, "").strip()
+    if not raw:
+        return None
+    url = urlparse(raw)
+    try:
+        port_ok = url.port is None or url.port > 0
+    except ValueError:
+        port_ok = False
+    if url.scheme not in ("http", "https") or not url.hostname or not port_ok:
+        raise ConfigError(f"{name}={raw!r} är ingen giltig serveradress: ange den som http://värd:port, "
+                          "till exempel http://127.0.0.1:8000.")
+    return raw
 
 
 @dataclass(frozen=True)
@@ -31,8 +81,9 @@ class Config:
     rerank: bool = True  # the learned reranker (kb/rerank.py); KB_RERANK=0 ranks by fusion alone
 
     @classmethod
-    def from_env(cls, env: dict[str, str] | None = None) -> Config:
-        """Build the config from KB_* variables; unset ones keep their defaults."""
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Config:
+        """Build the config from KB_* variables; unset ones keep their defaults, and a value a setting
+        cannot take raises ConfigError naming the variable and what it accepts."""
         env = os.environ if env is None else env
         base = cls()
         return cls(
@@ -40,12 +91,12 @@ class Config:
             cache_dir=Path(env["KB_CACHE_DIR"]) if env.get("KB_CACHE_DIR") else base.cache_dir,
             model=env.get("KB_MODEL") or base.model,
             model_backend=env.get("KB_MODEL_BACKEND") or base.model_backend,
-            chroma_url=env.get("KB_CHROMA_URL") or None,
+            chroma_url=_server_url(env, "KB_CHROMA_URL"),
             admin_token=env.get("KB_ADMIN_TOKEN") or None,
             secret_key=env.get("KB_SECRET_KEY") or None,
-            max_file_bytes=int(env.get("KB_MAX_FILE_MB", "50")) * 1_000_000,
-            ocr=env.get("KB_OCR", "").lower() in {"1", "true", "yes"},
-            rerank=env.get("KB_RERANK", "1").lower() not in {"0", "false", "no"},
+            max_file_bytes=_megabytes(env, "KB_MAX_FILE_MB", base.max_file_bytes / 1_000_000),
+            ocr=_flag(env, "KB_OCR", base.ocr),
+            rerank=_flag(env, "KB_RERANK", base.rerank),
         )
 
     @property

@@ -27,3 +27,7 @@ class StoreUnavailable(KbError):
 
 class StorageError(KbError):
     """The index's files cannot be written (a read-only folder, a full disk); nothing was half-written."""
+
+
+class ConfigError(KbError):
+    """A KB_* environment variable holds a value the setting cannot take; the message names it."""

@@ -26,7 +26,10 @@ def _open_index(config: Config):
 @click.pass_context
 def cli(ctx: click.Context) -> None:
     """Granskningsarkivet: search Swedish municipal audit reports, with citations."""
-    ctx.obj = Config.from_env()
+    try:
+        ctx.obj = Config.from_env()
+    except KbError as exc:
+        raise click.ClickException(str(exc)) from exc
 
 
 @cli.command()

@@ -95,6 +95,30 @@ def test_size_limit_is_configurable(tmp_path, good):
     assert set(by_source(data_dir)) == {"bra-rapport.txt"}
 
 
+def test_a_fractional_size_limit_is_megabytes(tmp_path, good):
+    big = good.parent / "stor.txt"
+    big.write_text(SWEDISH_REPORT * 2000, encoding="utf-8")  # about 0.6 MB
+    result = kb(tmp_path / "index", "ingest", str(good.parent), KB_MAX_FILE_MB="0,5")
+    assert result.exit_code == 1 and "gränsen är 0.5 MB" in failures(result.output)["stor.txt"]
+    assert set(by_source(tmp_path / "index")) == {"bra-rapport.txt"}
+
+
+@pytest.mark.parametrize(("variable", "value", "allowed"), [
+    ("KB_MAX_FILE_MB", "abc", "tal större än 0"), ("KB_MAX_FILE_MB", "0", "tal större än 0"),
+    ("KB_MAX_FILE_MB", "-1", "tal större än 0"), ("KB_MAX_FILE_MB", "inf", "tal större än 0"),
+    ("KB_RERANK", "abc", "1 (på) eller 0 (av)"), ("KB_OCR", "kanske", "1 (på) eller 0 (av)"),
+    ("KB_CHROMA_URL", "http://127.0.0.1:abc", "http://värd:port"),
+    ("KB_CHROMA_URL", "localhost:8000", "http://värd:port"),
+])
+@pytest.mark.parametrize("command", [["reports"], ["ingest", "--quiet"]])
+def test_a_bad_setting_is_named_without_a_traceback(tmp_path, good, variable, value, allowed, command):
+    args = [*command, str(good)] if command[0] == "ingest" else command
+    result = kb(tmp_path / "index", *args, **{variable: value})
+    assert result.exit_code != 0
+    assert f"{variable}={value!r}" in result.output and allowed in result.output
+    assert "Traceback" not in result.output and not (tmp_path / "index").exists()  # nothing was done
+
+
 def test_missing_file_and_folder_named(tmp_path):
     result = kb(tmp_path / "index", "ingest", str(tmp_path / "finns-inte.pdf"))
     assert result.exit_code == 1 and "finns-inte.pdf" in result.output and "finns inte" in result.output
