@@ -199,7 +199,7 @@ def _print_hits(result) -> None:
 
 @cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
 @click.option("--threads", default=8, show_default=True, type=int)
 @click.pass_obj
 def serve(config: Config, host: str, port: int, threads: int) -> None:
@@ -213,8 +213,26 @@ def serve(config: Config, host: str, port: int, threads: int) -> None:
         app = create_app(config=config)
     except KbError as exc:
         raise click.ClickException(str(exc)) from exc
+    try:
+        server = waitress.create_server(app, host=host, port=port, threads=threads, ident="granskningsarkivet")
+    except (OSError, ValueError) as exc:
+        raise click.ClickException(_unbindable(host, port, exc)) from exc
     click.echo(f"Granskningsarkivet på http://{host}:{port}/", err=True)
-    waitress.serve(app, host=host, port=port, threads=threads, ident="granskningsarkivet")
+    server.run()
+
+
+def _unbindable(host: str, port: int, exc: OSError | ValueError) -> str:
+    """Why the site cannot listen where asked, in words that say what to change."""
+    import errno
+
+    code = getattr(exc, "errno", None)
+    if code == errno.EADDRINUSE:
+        return f"Porten {port} är upptagen (ett annat program lyssnar redan på den): välj en annan med --port."
+    if code == errno.EACCES:
+        return f"Porten {port} får inte användas (behörighet saknas): välj en port över 1023 med --port."
+    if code == errno.EADDRNOTAVAIL or isinstance(exc, ValueError):
+        return f"Adressen {host} finns inte på den här datorn: ange en annan med --host, till exempel 127.0.0.1."
+    return f"Servern kunde inte starta på {host}:{port} ({getattr(exc, 'strerror', None) or exc})."
 
 
 @cli.command()

@@ -28,6 +28,20 @@ def test_every_command_has_help(command):
     assert "Usage" in result.output
 
 
+def test_serve_on_a_port_in_use_says_so_in_one_line(tmp_path):
+    """The real `kb serve` process, on a port another socket holds: one Swedish line, no traceback."""
+    import socket
+
+    from tests.kb_process import kb_env, run_kb
+
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]
+        result = run_kb("serve", "--port", str(port), env=kb_env(tmp_path / "data"), timeout=120)
+    assert result.returncode != 0
+    assert f"Porten {port} är upptagen" in result.stderr and "--port" in result.stderr
+    assert "Traceback" not in result.stderr and "OSError" not in result.stderr, result.stderr
+
+
 @pytest.mark.slow
 def test_search_json_has_the_contract_fields(corpus_index):
     result = CliRunner().invoke(cli, ["search", "samverkan med Arbetsförmedlingen", "-k", "5",
