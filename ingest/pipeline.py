@@ -59,23 +59,44 @@ class IngestSummary:
         return [o for o in self.outcomes if o.status == "failed"]
 
 
+#: Names (before the first dot, any case) of files that describe a folder, not a report in it: a folder
+#: walk passes them over (`passed_over`); named on their own they are read like any file.
+FOLDER_NOTES = frozenset({"readme", "läsmig", "sources", "license", "licence", "copying", "notice", "changelog",
+                          "changes", "history", "contributing", "authors"})
+
+
+def _walk(folder: Path) -> list[Path]:
+    """The files of a supported or refused type under a folder, hidden ones and Word's lock files aside."""
+    return sorted(
+        p for p in folder.rglob("*")
+        if p.is_file() and p.suffix.lower() in SUFFIXES | OFFICE_SUFFIXES
+        and not p.name.startswith("~$")  # Word's lock files
+        and not any(part.startswith(".") for part in p.relative_to(folder).parts)
+    )
+
+
+def _is_folder_note(path: Path) -> bool:
+    return path.name.split(".")[0].casefold() in FOLDER_NOTES
+
+
 def discover(paths: Iterable[Path]) -> list[Path]:
     """The report files under the given files and folders, in a stable order."""
     found: list[Path] = []
     for path in paths:
         if path.is_dir():
-            found.extend(sorted(
-                p for p in path.rglob("*")
-                if p.is_file() and p.suffix.lower() in SUFFIXES | OFFICE_SUFFIXES
-                and not p.name.startswith("~$")  # Word's lock files
-                and not any(part.startswith(".") for part in p.relative_to(path).parts)
-            ))
+            found.extend(p for p in _walk(path) if not _is_folder_note(p))
         elif not is_metadata_file(path):
             found.append(path)  # named explicitly: a wrong type gets its own clear error
     unique: dict[Path, None] = {}
     for path in found:
         unique.setdefault(path.resolve(), None)
     return list(unique)
+
+
+def passed_over(paths: Iterable[Path]) -> list[Path]:
+    """The README, SOURCES, LICENSE … files in the given folders, which `discover` leaves out: the user
+    is told, so a report that happens to carry such a name can be named on its own."""
+    return [p.resolve() for path in paths if path.is_dir() for p in _walk(path) if _is_folder_note(p)]
 
 
 def slugify(text: str) -> str:

@@ -42,10 +42,13 @@ def ingest(config: Config, paths: tuple[Path, ...], quiet: bool, prune: bool) ->
     """Read report files and folders (.pdf, .md, .txt) into the index."""
     from tqdm import tqdm
 
-    from ingest.pipeline import Pipeline, discover
+    from ingest.pipeline import Pipeline, discover, passed_over
 
     index = _open_index(config)
     files = discover(paths)
+    for path in [] if quiet else passed_over(paths):
+        click.echo(f"HOPP {path}: beskriver mappen och är ingen rapport (ange filen för sig för att läsa in den)",
+                   err=True)
     bar = tqdm(total=0, unit=" avsnitt", desc="Indexerar", disable=quiet or None, file=sys.stderr)
 
     def on_file(outcome) -> None:

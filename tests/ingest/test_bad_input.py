@@ -119,6 +119,32 @@ def test_a_bad_setting_is_named_without_a_traceback(tmp_path, good, variable, va
     assert "Traceback" not in result.output and not (tmp_path / "index").exists()  # nothing was done
 
 
+def test_a_folders_readme_and_sources_are_passed_over_unless_named(shared, tmp_path):
+    """The real edge-case folder: its SOURCES.md describes the PDFs and is no report; named alone it is read."""
+    folder = shared / "data" / "pdf-edge-cases"
+    result = kb(tmp_path / "index", "ingest", str(folder))
+    assert f"HOPP {folder / 'SOURCES.md'}: beskriver mappen" in result.output
+    sources = set(by_source(tmp_path / "index"))
+    assert "SOURCES.md" not in sources and "google-doc-document.pdf" in sources
+    assert "SOURCES.md" not in result.output.split("HOPP", 1)[1].split("\n", 1)[1]  # said once, never read
+    named = kb(tmp_path / "index", "ingest", str(folder / "SOURCES.md"))
+    assert named.exit_code == 0 and "HOPP" not in named.output and "SOURCES.md" in by_source(tmp_path / "index")
+
+
+def test_a_folder_note_is_known_by_its_name_in_any_case(shared, tmp_path):
+    from ingest.pipeline import discover, passed_over
+
+    real = shared / "data" / "real"
+    found = {p.name for p in discover([real])}
+    assert "kungsbacka_2023_informationssakerhet_i_praktiken.md" in found and "SOURCES.md" not in found
+    assert [p.name for p in passed_over([real])] == ["SOURCES.md"]
+    assert passed_over([real / "SOURCES.md"]) == [] and discover([real / "SOURCES.md"])  # named: no walk
+    text = (real / "audits" / "kungsbacka_2023_informationssakerhet_i_praktiken.md").read_text(encoding="utf-8")
+    for name in ("readme.txt", "README.sv.md", "License.md", "CHANGELOG.md", "readme-granskning.md"):
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    assert [p.name for p in discover([tmp_path])] == ["readme-granskning.md"]
+
+
 def test_missing_file_and_folder_named(tmp_path):
     result = kb(tmp_path / "index", "ingest", str(tmp_path / "finns-inte.pdf"))
     assert result.exit_code == 1 and "finns-inte.pdf" in result.output and "finns inte" in result.output
