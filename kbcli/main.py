@@ -51,12 +51,16 @@ def ingest(config: Config, paths: tuple[Path, ...], quiet: bool, prune: bool) ->
                    err=True)
     bar = tqdm(total=0, unit=" avsnitt", desc="Indexerar", disable=quiet or None, file=sys.stderr)
 
+    def say(line: str) -> None:
+        """A line above the progress bar, through click, which drops colour when stderr is no terminal."""
+        with tqdm.external_write_mode(file=sys.stderr):
+            click.echo(line, err=True)
+
     def on_file(outcome) -> None:
         if outcome.status == "failed":
-            tqdm.write(click.style(f"FEL  {outcome.path}: {outcome.message}", fg="red"),
-                       file=sys.stderr)
+            say(click.style(f"FEL  {outcome.path}: {outcome.message}", fg="red"))
         elif not quiet:
-            tqdm.write(_describe(outcome), file=sys.stderr)
+            say(_describe(outcome))
 
     def progress(n: int) -> None:
         bar.total += n

@@ -30,7 +30,7 @@ BAD: dict[str, tuple[Callable[[Path], bytes], str]] = {
     "tom.pdf": (lambda s: b"", "är tom"),
     "tom.txt": (lambda s: b"", "är tom"),
     "bara-mellanslag.md": (lambda s: b"  \n\n\t\n", "ingen text"),
-    "rapport.docx": (lambda s: b"PK\x03\x04" + bytes(range(256)) * 8, "filtypen .docx stöds inte"),
+    "rapport.docx": (lambda s: b"PK\x03\x04" + bytes(range(256)) * 8, "Filtypen .docx stöds inte"),
     "text-med-fel-namn.pdf": (lambda s: b"Granskning av IT-styrning\n\nText.\n", "heter .pdf men är ingen PDF-fil"),
     "binar.txt": (lambda s: bytes(range(256)) * 20, "ingen textfil"),
     "krypterad.pdf": (lambda s: pdf_pages(s / "data" / "pdf-edge-cases" / "pdflatex-4-pages.pdf", [0, 1],
@@ -143,6 +143,18 @@ def test_a_folder_note_is_known_by_its_name_in_any_case(shared, tmp_path):
     for name in ("readme.txt", "README.sv.md", "License.md", "CHANGELOG.md", "readme-granskning.md"):
         (tmp_path / name).write_text(text, encoding="utf-8")
     assert [p.name for p in discover([tmp_path])] == ["readme-granskning.md"]
+
+
+def test_a_failure_names_the_file_once_and_colours_only_a_terminal(shared, tmp_path):
+    """Stderr here is no terminal (as when redirected to a file): no ANSI codes; the path is the only name."""
+    folder = shared / "data" / "pdf-edge-cases"
+    names = ("libreoffice-writer-password.pdf", "unreadablemetadata.pdf")
+    result = kb(tmp_path / "index", "ingest", *(str(folder / name) for name in names))
+    assert result.exit_code == 1 and "\x1b[" not in result.output
+    lines = {name: line for line in result.output.splitlines() for name in names if name in line}
+    assert lines[names[0]] == (f"FEL  {folder / names[0]}: Filen är krypterad och kan inte läsas utan lösenord. "
+                               "Spara en olåst kopia och försök igen.")
+    assert lines[names[1]].count(names[1]) == 1 and "skadad eller ofullständig" in lines[names[1]]
 
 
 def test_missing_file_and_folder_named(tmp_path):
