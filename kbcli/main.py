@@ -73,16 +73,22 @@ def ingest(config: Config, paths: tuple[Path, ...], quiet: bool, prune: bool) ->
     finally:
         bar.close()
     removed = _prune(index, [p for p in paths if p.is_dir()]) if prune else None
-    counts = {s: summary.count(s) for s in ("added", "updated", "unchanged", "duplicate", "failed")}
+    counts = {status: summary.count(status) for status in _SUMMARY_WORDS}
+    said = ", ".join(f"{counts[status]} {one if counts[status] == 1 else many}"
+                     for status, (one, many) in _SUMMARY_WORDS.items())
     click.echo(
-        f"Klart: {counts['added']} tillagda, {counts['updated']} uppdaterade, "
-        f"{counts['unchanged']} oförändrade, {counts['duplicate']} dubbletter, "
-        f"{counts['failed']} misslyckade (added={counts['added']} updated={counts['updated']} "
+        f"Klart: {said} (added={counts['added']} updated={counts['updated']} "
         f"unchanged={counts['unchanged']} duplicate={counts['duplicate']} failed={counts['failed']}"
         + (f" removed={removed})" if removed is not None else ")")
     )
     if summary.failed:
         sys.exit(1)
+
+
+#: Each outcome in the summary's Swedish, singular and plural.
+_SUMMARY_WORDS = {"added": ("tillagd", "tillagda"), "updated": ("uppdaterad", "uppdaterade"),
+                  "unchanged": ("oförändrad", "oförändrade"), "duplicate": ("dubblett", "dubbletter"),
+                  "failed": ("misslyckad", "misslyckade")}
 
 
 def _prune(index, folders: list[Path]) -> int:

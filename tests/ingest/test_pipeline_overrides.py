@@ -29,6 +29,24 @@ def test_ingest_prints_what_it_extracted(folder, tmp_path):
     assert "added=1 updated=0 unchanged=0 duplicate=0 failed=0" in result.output
 
 
+def test_the_summary_says_one_in_the_singular(tmp_path):
+    """One file of each outcome, from the real corpus: Swedish singulars, the machine part unchanged."""
+    folder = tmp_path / "rapporter"
+    folder.mkdir()
+    for name in ("mellerud-2024-arbetsmarknadsverksamheten.txt", "odeshog-2019-forsorjningsstod.txt"):
+        shutil.copy(CORPUS / name, folder / name)
+    assert kb(tmp_path / "index", "ingest", str(folder)).exit_code == 0
+    shutil.copy(CORPUS / "ale-2015-arbetsmarknadsenhet-forsorjningsstod.txt", folder / "ale.txt")
+    shutil.copy(CORPUS / "odeshog-2019-forsorjningsstod.txt", folder / "odeshog-kopia.txt")
+    with (folder / "mellerud-2024-arbetsmarknadsverksamheten.txt").open("a", encoding="utf-8") as file:
+        file.write("\nBilaga: rapporten kompletterades.\n")
+    (folder / "tom.txt").write_bytes(b"")
+    result = kb(tmp_path / "index", "ingest", "--quiet", str(folder))
+    assert result.exit_code == 1
+    assert ("Klart: 1 tillagd, 1 uppdaterad, 1 oförändrad, 1 dubblett, 1 misslyckad "
+            "(added=1 updated=1 unchanged=1 duplicate=1 failed=1)") in result.output
+
+
 def test_sidecar_overrides_extraction(folder, tmp_path):
     (folder / "orsa.txt.toml").write_text('id = "orsa-2020"\ntitle = "Egen titel"\nyear = 2020\n'
                                           'date = "2020-05-04"\nfirm = "KPMG"\n', encoding="utf-8")
