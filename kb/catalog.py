@@ -35,7 +35,7 @@ CREATE TABLE IF NOT EXISTS chunks (
     report_id TEXT NOT NULL REFERENCES reports(id) ON DELETE CASCADE,
     ord INTEGER NOT NULL, start INTEGER NOT NULL, "end" INTEGER NOT NULL,
     section TEXT NOT NULL, section_path TEXT NOT NULL, section_type TEXT NOT NULL,
-    page INTEGER, text TEXT NOT NULL
+    page INTEGER, text TEXT NOT NULL, page_end INTEGER
 );
 CREATE INDEX IF NOT EXISTS chunks_report ON chunks(report_id, ord);
 -- Each chunk's piece vectors (kb/lines.py), float16 rows in one blob; gone with the chunk.
@@ -86,10 +86,23 @@ class Catalog:
             self.conn.execute("PRAGMA foreign_keys=ON")
             with self.lock:
                 self.conn.executescript(SCHEMA)  # idempotent; executescript manages its own commit
+                self._add_missing_columns()
         except (sqlite3.OperationalError, OSError) as exc:
             if not is_storage_error(exc):
                 raise
             raise storage_error(path.parent, exc) from exc
+
+    def _add_missing_columns(self) -> None:
+        """Give a catalog made before a column existed that column (empty until its reports are
+        ingested again), so an older index takes new chunks; one that cannot be written is still
+        read, the column missing (`_chunk`)."""
+        have = {row["name"] for row in self.conn.execute("PRAGMA table_info(chunks)")}
+        if "page_end" not in have:
+            try:
+                self.conn.execute("ALTER TABLE chunks ADD COLUMN page_end INTEGER")
+            except sqlite3.OperationalError as exc:
+                if "readonly" not in str(exc) and "duplicate column" not in str(exc):
+                    raise  # duplicate: another process added it first
 
     def close(self) -> None:
         self.conn.close()
@@ -143,9 +156,9 @@ class Catalog:
         )
         db.executemany(
             'INSERT INTO chunks (id, report_id, ord, start, "end", section, section_path,'
-            " section_type, page, text) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " section_type, page, page_end, text) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [(c.id, c.report_id, i, c.start, c.end, c.section, json.dumps(list(c.section_path)),
-              c.section_type, c.page, c.text) for i, c in enumerate(chunks)],
+              c.section_type, c.page, c.page_end, c.text) for i, c in enumerate(chunks)],
         )
         db.executemany(
             'INSERT INTO findings (report_id, ord, kind, text, answer, start, "end")'
@@ -326,4 +339,5 @@ def _chunk(row: sqlite3.Row) -> Chunk:
     return Chunk(id=row["id"], report_id=row["report_id"], text=row["text"], start=row["start"],
                  end=row["end"], section=row["section"],
                  section_path=tuple(json.loads(row["section_path"])),
-                 section_type=row["section_type"], page=row["page"])
+                 section_type=row["section_type"], page=row["page"],
+                 page_end=row["page_end"] if "page_end" in row.keys() else None)  # noqa: SIM118 - a Row's `in` tests values

@@ -129,11 +129,12 @@ def chunk_document(report_id: str, document: Document, sections: list[Section],
     for section, start, end in _merge_heading_only(sections, text):
         for span in _pack(text, _blocks(text, start, end), target, max_chars):
             body = text[span.start : span.end]
+            page, page_end = document.pages_of(span.start, span.end)
             chunks.append(Chunk(
                 id=chunk_id(report_id, span.start, span.end, body),
                 report_id=report_id, text=body, start=span.start, end=span.end,
                 section=section.title, section_path=section.path, section_type=section.type,
-                page=document.page_at(span.start),
+                page=page, page_end=page_end,
             ))
     return chunks
 

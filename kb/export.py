@@ -12,6 +12,13 @@ CSV_COLUMNS = ("nr", "kommun", "titel", "revisionsbyrå", "år", "avsnitt", "sid
                "text", "permalänk")
 
 
+def page_range(page: int | None, page_end: int | None = None) -> str:
+    """A passage's pages as a reader cites them: "18", or "18–21" when it runs over several."""
+    if not page:
+        return ""
+    return f"{page}–{page_end}" if page_end and page_end > page else str(page)
+
+
 def citation(hit: Hit) -> str:
     """One line that lets a reader find the passage: kommun, title, firm, year, section, page."""
     parts = [hit.kommun or "Okänd kommun", f"”{hit.title}”"]
@@ -19,7 +26,7 @@ def citation(hit: Hit) -> str:
     if hit.section:
         parts.append(f"avsnitt ”{hit.section}”")
     if hit.page:
-        parts.append(f"s. {hit.page}")
+        parts.append(f"s. {page_range(hit.page, hit.page_end)}")
     return ", ".join(parts)
 
 
@@ -54,6 +61,6 @@ def to_csv(hits: Sequence[Hit], *, base_url: str = "") -> str:
     writer.writerow(CSV_COLUMNS)
     for n, hit in enumerate(hits, start=1):
         writer.writerow([n, hit.kommun or "", hit.title, hit.firm or "", hit.year or "", hit.section,
-                         hit.page or "", hit.section_type, " ".join(hit.text.split()),
+                         page_range(hit.page, hit.page_end), hit.section_type, " ".join(hit.text.split()),
                          permalink(hit, base_url)])
     return buffer.getvalue()

@@ -29,6 +29,15 @@ class Page:
     end: int
 
 
+#: A page holds a real share of a passage with a fifth of its characters, or this many (a few lines).
+REAL_SHARE = 0.2
+REAL_SHARE_CHARS = 100
+
+
+def _visible(text: str, start: int, end: int) -> int:
+    return sum(1 for ch in text[start:end] if not ch.isspace())
+
+
 @dataclass(frozen=True)
 class Document:
     """A file read into plain text; every offset elsewhere points into `text`."""
@@ -45,6 +54,21 @@ class Document:
             if page.start <= offset < page.end:
                 return page.number
         return self.pages[-1].number if self.pages and offset >= self.pages[-1].end else None
+
+    def pages_of(self, start: int, end: int) -> tuple[int | None, int | None]:
+        """The first and last page holding a real share of `text[start:end]` (a fifth of it, or
+        a few lines), so a heading or chart label run on from another page never is the page a
+        reader is sent to; else the page of `start`, as for formats without pages."""
+        held = [(page.number, _visible(self.text, max(start, page.start), min(end, page.end)))
+                for page in self.pages if page.start < end and start < page.end]
+        held = [(number, count) for number, count in held if count]
+        total = sum(count for _, count in held)
+        real = [number for number, count in held
+                if count >= min(REAL_SHARE * total, REAL_SHARE_CHARS)]
+        if not real:
+            page = self.page_at(start)
+            return page, page
+        return real[0], real[-1]
 
 
 @dataclass(frozen=True)
@@ -96,7 +120,8 @@ class Chunk:
     section: str
     section_path: tuple[str, ...]
     section_type: str
-    page: int | None
+    page: int | None  # the page the passage starts on in earnest: where to open the PDF
+    page_end: int | None = None  # its last page, when it runs over several
 
 
 @dataclass(frozen=True)
@@ -139,6 +164,7 @@ class Hit:
     url: str
     section_type: str
     doc_type: str
+    page_end: int | None = None
 
     def to_dict(self) -> dict:
         """The hit as the JSON object the CLI and the API return."""

@@ -158,7 +158,7 @@ def cite(chunk: Chunk, report: Report, rank: int = 1, score: float = 0.0) -> Hit
         title=meta.title, kommun=meta.kommun, year=meta.year, firm=meta.firm,
         section=chunk.section, page=chunk.page, start=chunk.start, end=chunk.end,
         text=chunk.text, url=passage_url(report.id, chunk.id),
-        section_type=chunk.section_type, doc_type=meta.doc_type,
+        section_type=chunk.section_type, doc_type=meta.doc_type, page_end=chunk.page_end,
     )
 
 

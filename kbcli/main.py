@@ -197,13 +197,15 @@ def search(config: Config, query: str | None, k: int, as_json: bool, from_stdin:
 
 
 def _print_hits(result) -> None:
+    from kb.export import page_range
+
     if not result.hits:
         click.echo("Inga träffar.")
     for hit in result.hits:
         cite = ", ".join(str(x) for x in (hit.kommun, hit.title, hit.firm, hit.year) if x)
         where = f"avsnitt {hit.section!r}" if hit.section else ""
         if hit.page:
-            where += f", s. {hit.page}"
+            where += f", s. {page_range(hit.page, hit.page_end)}"
         click.echo(click.style(f"{hit.rank}. [{hit.score:.3f}] {cite}", bold=True))
         click.echo(f"   {where}  {hit.url}")
         excerpt = " ".join(hit.text.split())

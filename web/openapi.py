@@ -19,14 +19,19 @@ ERROR = {"type": "object", "required": ["error", "status"],
 HIT = {
     "type": "object",
     "required": ["rank", "score", "chunk_id", "report_id", "title", "kommun", "year", "firm",
-                 "section", "page", "start", "end", "text", "url", "section_type", "doc_type"],
+                 "section", "page", "start", "end", "text", "url", "section_type", "doc_type",
+                 "page_end"],
     "properties": {
         "rank": {"type": "integer", "minimum": 1},
         "score": {"type": "number", "description": "The ranking's score, higher first; comparable within one "
                                                    "result list only"},
         "chunk_id": {"type": "string"}, "report_id": {"type": "string"},
         "title": {"type": "string"}, "kommun": _NULLABLE_STR, "year": _NULLABLE_INT,
-        "firm": _NULLABLE_STR, "section": {"type": "string"}, "page": _NULLABLE_INT,
+        "firm": _NULLABLE_STR, "section": {"type": "string"},
+        "page": {**_NULLABLE_INT, "description": "The PDF page the passage starts on in earnest (holding a fifth "
+                                                 "of it or a few lines): where to open the original"},
+        "page_end": {**_NULLABLE_INT, "description": "The passage's last such page; the same as page when it "
+                                                     "lies on one page"},
         "start": {"type": "integer", "minimum": 0}, "end": {"type": "integer", "minimum": 0},
         "text": {"type": "string"}, "url": {"type": "string"},
         "section_type": {"type": "string", "enum": list(SECTION_TYPES)},

@@ -8,6 +8,7 @@ from flask import Blueprint, render_template, request, send_file, url_for
 
 from kb.analysis import looks_english
 from kb.errors import BadQuery, NotFound, StoreUnavailable
+from kb.export import page_range
 from kb.highlight import excerpt
 from kb.search import Filters
 from web.errors import UNAVAILABLE, error_page
@@ -25,6 +26,11 @@ REPORT_COLUMNS = {"kommun": "Kommun", "year": "År", "firm": "Revisionsbyrå", "
 @pages.app_template_filter("section_type_label")
 def section_type_label(value: str) -> str:
     return SECTION_TYPE_LABELS.get(value, value)
+
+
+@pages.app_template_filter("page_range")
+def page_range_filter(page: int | None, page_end: int | None = None) -> str:
+    return page_range(page, page_end)
 
 
 @pages.app_template_filter("doc_type_label")
@@ -121,7 +127,22 @@ def report_page(report_id: str):
     rendered = [(c, render_passage(c.text, report.format)) for c in chunks]
     has_original = report.format == "pdf" and _original(report) is not None
     return render_template("report.html", report=report, passages=rendered, passage=passage,
-                           has_original=has_original)
+                           has_original=has_original, marks=_page_marks(chunks))
+
+
+def _page_marks(chunks: list) -> dict[str, tuple[int, int]]:
+    """A page mark before the first passage cited to each page, naming every page its passages
+    reach ("Sida 18–21"), so a passage running over pages sits under a mark that names them."""
+    marks: dict[str, tuple[int, int]] = {}
+    first: str | None = None
+    for chunk in chunks:
+        if not chunk.page:
+            continue
+        if first is None or chunk.page != marks[first][0]:
+            first = chunk.id
+            marks[first] = (chunk.page, chunk.page)
+        marks[first] = (chunk.page, max(marks[first][1], chunk.page_end or chunk.page))
+    return marks
 
 
 @pages.get("/reports/<report_id>/original.pdf")

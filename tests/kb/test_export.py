@@ -54,3 +54,21 @@ def test_kb_search_format_md_refuses_stdin():
 
     result = CliRunner().invoke(cli, ["search", "--stdin", "--format", "md"], input="x\n")
     assert result.exit_code == 2 and "--format" in result.output
+
+
+def test_a_passage_over_several_pdf_pages_is_cited_with_its_page_range(shared):
+    from ingest.readers import read_document
+    from ingest.structure import find_sections
+    from kb.chunking import chunk_document
+    from kb.models import Report, ReportMeta
+    from kb.search import cite
+
+    document = read_document(shared / "data/real/pdfs/Simrishamn_Bokslut_2025.pdf", max_bytes=10**8, ocr=False)
+    chunks = chunk_document("simrishamn", document, find_sections(document.text, markdown=False))
+    chunk = next(c for c in chunks if c.text.startswith("Övrig information\n\nInga rättstvister"))
+    report = Report(id="simrishamn", meta=ReportMeta("Bokslut 2025", kommun="Simrishamn", year=2025),
+                    source="Simrishamn_Bokslut_2025.pdf", sha256="x", format="pdf")
+    hit = cite(chunk, report)
+    assert (hit.to_dict()["page"], hit.to_dict()["page_end"]) == (18, 21)
+    assert citation(hit).endswith(", s. 18–21")
+    assert list(csv.reader(io.StringIO(to_csv([hit]).lstrip("\ufeff"))))[1][6] == "18–21"

@@ -139,3 +139,25 @@ def test_a_document_that_is_no_audit_says_so_in_swedish(fake_index, shared):
     assert "<dt>Dokumenttyp</dt><dd>Övrigt</dd>" in page
     assert "<dt>Nämnd/styrelse</dt><dd>kommunstyrelsen</dd>" in page and "<dt>Granskad</dt>" not in page
     assert "<dt>Revisionsbyrå</dt>" not in page  # no audit firm to be unknown
+
+
+def test_a_pdf_passage_is_cited_and_marked_with_the_pages_that_hold_it(fake_index, shared):
+    from tests.conftest import ingest_folder
+    from web import create_app
+
+    assert not ingest_folder(fake_index, shared / "data/real/pdfs/Simrishamn_Bokslut_2025.pdf").failed
+    client = create_app({"TESTING": True}, config=fake_index.config, index=fake_index).test_client()
+    hits = client.get("/api/search?q=rättstvister+övrig+information&k=5").get_json()["hits"]
+    hit = next(h for h in hits if h["text"].startswith("Övrig information\n\nInga rättstvister"))
+    assert (hit["page"], hit["page_end"]) == (18, 21)
+    page = client.get("/?q=rättstvister+övrig+information").get_data(as_text=True)
+    assert f'href="/reports/{hit["report_id"]}/original.pdf#page=18">PDF, sida 18–21</a>' in page
+    report = client.get(f"/reports/{hit['report_id']}").get_data(as_text=True)
+    mark = report.index('id="sida-18">Sida 18–21')
+    assert mark < report.index(f'id="{hit["chunk_id"]}"') < report.index('class="pagemark"', mark + 1)
+    # a passage whose first line is a chart label from page 25 is placed under page 26, where it is
+    label = next(h for h in client.get("/api/search?q=nämndmål+kunskapsspridning&k=20").get_json()["hits"]
+                 if h["text"].startswith("Nämndmål Bedömning\n\nVerka för kunsk"))
+    assert (label["page"], label["page_end"]) == (26, 26)
+    assert report.rindex('class="pagemark"', 0, report.index(f'id="{label["chunk_id"]}"')) \
+        == report.index('class="pagemark" id="sida-26"')
