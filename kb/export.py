@@ -6,6 +6,7 @@ import csv
 import io
 from collections.abc import Sequence
 
+from kb.highlight import without_line_breaks
 from kb.models import Hit
 
 CSV_COLUMNS = ("nr", "kommun", "titel", "revisionsbyrå", "år", "avsnitt", "sida", "avsnittstyp",
@@ -35,7 +36,7 @@ def permalink(hit: Hit, base_url: str = "") -> str:
 
 
 def _quote(text: str) -> str:
-    lines = [" ".join(line.split()) for line in text.strip().splitlines()]
+    lines = [" ".join(line.split()) for line in without_line_breaks(text).strip().splitlines()]
     return "\n".join(f"> {line}" if line else ">" for line in lines)
 
 
@@ -61,6 +62,6 @@ def to_csv(hits: Sequence[Hit], *, base_url: str = "") -> str:
     writer.writerow(CSV_COLUMNS)
     for n, hit in enumerate(hits, start=1):
         writer.writerow([n, hit.kommun or "", hit.title, hit.firm or "", hit.year or "", hit.section,
-                         page_range(hit.page, hit.page_end), hit.section_type, " ".join(hit.text.split()),
-                         permalink(hit, base_url)])
+                         page_range(hit.page, hit.page_end), hit.section_type,
+                         " ".join(without_line_breaks(hit.text).split()), permalink(hit, base_url)])
     return buffer.getvalue()

@@ -7,6 +7,7 @@ diacritics, compound parts and the thesaurus, so "AF" marks "Arbetsförmedlingen
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 from markupsafe import Markup, escape
@@ -15,6 +16,15 @@ from kb.analysis import fold_diacritics, lowercase, match_spans
 
 if TYPE_CHECKING:
     from kb.compounds import Decompounder
+
+
+#: The line break a Markdown converter writes inside a table cell ("en<br>incidenthanteringsprocess").
+LINE_BREAK = re.compile(r"(?i)<br\s*/?>")
+
+
+def without_line_breaks(text: str) -> str:
+    """A table cell's `<br>` as a space: excerpts and exports are plain text, never showing the tag."""
+    return LINE_BREAK.sub(" ", text)
 
 
 def fold(word: str) -> str:
@@ -37,6 +47,7 @@ def highlight(text: str, query: str, spans: list[tuple[int, int]] | None = None,
 
 def excerpt(text: str, query: str, width: int = 480, decompounder: Decompounder | None = None) -> Markup:
     """At most `width` characters of the passage, around its densest run of matches."""
+    text = without_line_breaks(text)
     spans = match_spans(query, text, decompounder) if query.strip() else []
     if len(text) <= width:
         return highlight(text, query, spans)

@@ -198,6 +198,7 @@ def search(config: Config, query: str | None, k: int, as_json: bool, from_stdin:
 
 def _print_hits(result) -> None:
     from kb.export import page_range
+    from kb.highlight import without_line_breaks
 
     if not result.hits:
         click.echo("Inga träffar.")
@@ -208,7 +209,7 @@ def _print_hits(result) -> None:
             where += f", s. {page_range(hit.page, hit.page_end)}"
         click.echo(click.style(f"{hit.rank}. [{hit.score:.3f}] {cite}", bold=True))
         click.echo(f"   {where}  {hit.url}")
-        excerpt = " ".join(hit.text.split())
+        excerpt = " ".join(without_line_breaks(hit.text).split())
         click.echo(f"   {excerpt[:400]}{'…' if len(excerpt) > 400 else ''}\n")
 
 

@@ -9,7 +9,7 @@ from flask import Blueprint, render_template, request, send_file, url_for
 from kb.analysis import looks_english
 from kb.errors import BadQuery, NotFound, StoreUnavailable
 from kb.export import page_range
-from kb.highlight import excerpt
+from kb.highlight import excerpt, without_line_breaks
 from kb.search import Filters
 from web.errors import UNAVAILABLE, error_page
 from web.params import index, parse_search_args, parse_spell, searcher
@@ -31,6 +31,11 @@ def section_type_label(value: str) -> str:
 @pages.app_template_filter("page_range")
 def page_range_filter(page: int | None, page_end: int | None = None) -> str:
     return page_range(page, page_end)
+
+
+@pages.app_template_filter("without_line_breaks")
+def without_line_breaks_filter(text: str) -> str:
+    return without_line_breaks(text)
 
 
 @pages.app_template_filter("doc_type_label")

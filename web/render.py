@@ -2,28 +2,54 @@
 
 from __future__ import annotations
 
+import re
+
 import markdown
 import nh3
 from markdown.extensions import Extension
+from markdown.inlinepatterns import SubstituteTagInlineProcessor
+from markdown.treeprocessors import Treeprocessor
 from markupsafe import Markup, escape
+
+from kb.highlight import LINE_BREAK
 
 _ALLOWED_TAGS = {"p", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "strong", "em",
                  "code", "pre", "blockquote", "table", "thead", "tbody", "tr", "th", "td", "br",
                  "hr", "a"}
+_WEB_LINK = re.compile(r"(?:https?|mailto):", re.IGNORECASE)
 
 
 class _NoRawHtml(Extension):
-    """Treat HTML in a report as text: a report must never inject markup into the page."""
+    """Treat HTML in a report as text: a report must never inject markup into the page. Only a
+    line break is kept, which converters write inside table cells (`| a<br>b |`)."""
 
     def extendMarkdown(self, md: markdown.Markdown) -> None:  # noqa: N802 - markdown's API
         md.preprocessors.deregister("html_block")
         md.inlinePatterns.deregister("html")
+        md.inlinePatterns.register(SubstituteTagInlineProcessor(LINE_BREAK.pattern, "br"), "line_break", 95)
+
+
+class _UnlinkLocalFiles(Treeprocessor):
+    """A link to a file beside the report ("handlingar.tabeller/199-1.csv") or into its own text
+    leads nowhere on the site: its text stays, as text (a span, which nh3 then unwraps)."""
+
+    def run(self, root) -> None:
+        for link in root.iter("a"):
+            if not _WEB_LINK.match(link.get("href", "")):
+                link.tag = "span"
+                link.attrib.clear()
+
+
+class _WebLinksOnly(Extension):
+    def extendMarkdown(self, md: markdown.Markdown) -> None:  # noqa: N802 - markdown's API
+        md.treeprocessors.register(_UnlinkLocalFiles(md), "web_links_only", 0)
 
 
 def render_markdown(text: str) -> Markup:
-    """Markdown to HTML with raw HTML off, then sanitised by nh3 as a second fence."""
-    html = markdown.markdown(text, extensions=[_NoRawHtml(), "tables", "sane_lists"])
-    clean = nh3.clean(html, tags=_ALLOWED_TAGS, attributes={"a": {"href"}},
+    """Markdown to HTML with raw HTML off, then sanitised by nh3 as a second fence. A numbered
+    line keeps its number ("2. Iakttagelser", `<ol start="2">`), which Markdown would restart at 1."""
+    html = markdown.markdown(text, extensions=[_NoRawHtml(), _WebLinksOnly(), "tables", "sane_lists"])
+    clean = nh3.clean(html, tags=_ALLOWED_TAGS, attributes={"a": {"href"}, "ol": {"start"}},
                       url_schemes={"http", "https", "mailto"}, link_rel="noopener noreferrer nofollow")
     return Markup(clean)
 

@@ -54,3 +54,14 @@ def test_a_long_passage_is_cut_around_its_matches(ale):
 
 def test_no_query_marks_nothing_and_escapes_the_text():
     assert str(excerpt("Revisorerna <bedömer> & föreslår", "")) == "Revisorerna &lt;bedömer&gt; &amp; föreslår"
+
+
+def test_an_excerpt_of_a_markdown_table_cell_shows_no_line_break_tag(shared):
+    from ingest.readers import read_document
+
+    path = shared / "data/real/audits/kungsbacka_2023_informationssakerhet_i_praktiken.md"
+    text = read_document(path, max_bytes=10**8, ocr=False).text
+    cell = text[text.index("| Har Kungsbacka kommun en<br>incidenthanteringsprocess"):][:300]
+    shown = str(excerpt(cell, "incidenthanteringsprocess"))
+    assert "Har Kungsbacka kommun en <mark>incidenthanteringsprocess</mark> som aktiveras" in shown
+    assert "br&gt;" not in shown and "<br" not in shown

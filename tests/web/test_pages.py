@@ -161,3 +161,22 @@ def test_a_pdf_passage_is_cited_and_marked_with_the_pages_that_hold_it(fake_inde
     assert (label["page"], label["page_end"]) == (26, 26)
     assert report.rindex('class="pagemark"', 0, report.index(f'id="{label["chunk_id"]}"')) \
         == report.index('class="pagemark" id="sida-26"')
+
+
+def test_a_converted_markdown_report_shows_numbers_tables_and_no_dead_links(fake_index, shared):
+    from tests.conftest import ingest_folder
+    from web import create_app
+
+    source = shared / "data/real/audits/kungsbacka_2023_informationssakerhet_i_praktiken.md"
+    assert not ingest_folder(fake_index, source).failed
+    client = create_app({"TESTING": True}, config=fake_index.config, index=fake_index).test_client()
+    page = client.get("/reports/kungsbacka-2023-informationssakerhet-i-praktiken").get_data(as_text=True)
+    # "2\. Iakttagelser och analys" keeps its 2, in the contents and over the chapter
+    assert page.count('<ol start="2">\n<li>Iakttagelser och analys') == 2
+    assert '<ol start="3">\n<li>Övergripande' in page and '<ol start="4">\n<li>Samlad' in page
+    assert "<ol>\n<li>Iakttagelser och analys" not in page
+    # "[Tabell 199-1](handlingar.tabeller/199-1.csv)": the file is not ours, so its name is text
+    assert "Tabell 199-1" in page and "handlingar.tabeller" not in page
+    assert "&lt;br" not in page
+    results = client.get("/?q=incidenthanteringsprocess").get_data(as_text=True)
+    assert "en <mark>incidenthanteringsprocess</mark> som" in results and "&lt;br" not in results
