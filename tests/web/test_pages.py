@@ -178,5 +178,9 @@ def test_a_converted_markdown_report_shows_numbers_tables_and_no_dead_links(fake
     # "[Tabell 199-1](handlingar.tabeller/199-1.csv)": the file is not ours, so its name is text
     assert "Tabell 199-1" in page and "handlingar.tabeller" not in page
     assert "&lt;br" not in page
+    # a table cut between two passages shows as a table in each: no "| --- |" or "| Hög risk |" text
+    assert "<td>En mycket hög risk för, och i samband med, en phishing-attack<br>" in page  # 199-1's first row
+    assert "<td>Hög risk</td>\n<td>En hög risk för" in page and "| ---" not in page  # and the rest
+    assert "<td>Nej. Vår bedömning är det inte finns en<br>\nändamålsenlig krisberedskap" in page
     results = client.get("/?q=incidenthanteringsprocess").get_data(as_text=True)
     assert "en <mark>incidenthanteringsprocess</mark> som" in results and "&lt;br" not in results
