@@ -61,7 +61,13 @@ def to_csv(hits: Sequence[Hit], *, base_url: str = "") -> str:
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
     for n, hit in enumerate(hits, start=1):
-        writer.writerow([n, hit.kommun or "", hit.title, hit.firm or "", hit.year or "", hit.section,
-                         page_range(hit.page, hit.page_end), hit.section_type,
-                         " ".join(without_line_breaks(hit.text).split()), permalink(hit, base_url)])
+        writer.writerow([n, _cell(hit.kommun or ""), _cell(hit.title), _cell(hit.firm or ""), hit.year or "",
+                         _cell(hit.section), page_range(hit.page, hit.page_end), hit.section_type,
+                         _cell(" ".join(without_line_breaks(hit.text).split())), permalink(hit, base_url)])
     return buffer.getvalue()
+
+
+def _cell(text: str) -> str:
+    """Text a spreadsheet would read as a formula (a list item's "- Är …", or "=…" planted in a
+    report) starts with an apostrophe, which the spreadsheet shows as text and hides."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text

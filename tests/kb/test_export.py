@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import csv
 import io
+from dataclasses import replace
 
 import pytest
 from click.testing import CliRunner
 
 from kb.export import citation, to_csv, to_markdown
 from kb.models import Hit
+from tests.conftest import CORPUS
 
 HIT = Hit(rank=1, score=0.5, chunk_id="abc", report_id="r1", title="Granskning av x", kommun="Ale",
           year=2015, firm="KPMG", section="3.1 Bedömning", page=7, start=0, end=10,
@@ -72,3 +74,14 @@ def test_a_passage_over_several_pdf_pages_is_cited_with_its_page_range(shared):
     assert (hit.to_dict()["page"], hit.to_dict()["page_end"]) == (18, 21)
     assert citation(hit).endswith(", s. 18–21")
     assert list(csv.reader(io.StringIO(to_csv([hit]).lstrip("\ufeff"))))[1][6] == "18–21"
+
+
+def test_a_csv_cell_a_spreadsheet_would_read_as_a_formula_is_text():
+    """Ale's report lists target groups as "- Är eller har varit sjukskrivna …": opened in Excel,
+    a cell starting with "-" (or "=", "+", "@") is a formula, #NAME? at best."""
+    text = (CORPUS / "ale-2015-arbetsmarknadsenhet-forsorjningsstod.txt").read_text(encoding="utf-8")
+    item = next(line for line in text.splitlines() if line.startswith("- Är eller har varit sjukskrivna"))
+    hit = replace(HIT, text=item, section="=HYPERLINK(\"http://x\")", title="+1")
+    row = list(csv.reader(io.StringIO(to_csv([hit]).lstrip("\ufeff"))))[1]
+    assert row[8] == "'" + item and row[5] == "'=HYPERLINK(\"http://x\")" and row[2] == "'+1"
+    assert list(csv.reader(io.StringIO(to_csv([HIT]).lstrip("\ufeff"))))[1][8].startswith("Vi bedömer")
