@@ -9,7 +9,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from kb.analysis import phrase_terms
+from kb.analysis import phrase_terms, tokenize_with_offsets
 from kb.chunking import is_table_of_contents
 from kb.errors import BadQuery, NotFound
 from kb.index import Index
@@ -123,6 +123,8 @@ def validate(query: str, k: int) -> str:
         raise BadQuery("Skriv något att söka efter.")
     if len(query) > MAX_QUERY_CHARS:
         raise BadQuery(f"Frågan är för lång (högst {MAX_QUERY_CHARS} tecken).")
+    if not tokenize_with_offsets(query):  # only punctuation, symbols or emoji: nothing to match
+        raise BadQuery("Frågan innehåller inga sökbara ord.")
     if not 1 <= k <= MAX_K:
         raise BadQuery(f"Antalet träffar (k) måste vara mellan 1 och {MAX_K}.")
     return query

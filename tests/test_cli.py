@@ -97,6 +97,7 @@ def test_search_prints_citations(corpus_index):
 @pytest.mark.parametrize("args, message", [
     (["search", ""], "Skriv något"),
     (["search", "x" * 1001], "för lång"),
+    (["search", "...!!!"], "Frågan innehåller inga sökbara ord."),
     (["search", "kontroll", "-k", "0"], "mellan 1 och 100"),
     (["search", "kontroll", "-k", "101"], "mellan 1 och 100"),
 ])

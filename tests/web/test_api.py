@@ -71,6 +71,22 @@ def test_bad_search_input_is_a_json_error(client, query_string, status, message)
     assert message in body["error"] and body["status"] == status
 
 
+@pytest.mark.parametrize("query", ['"', "*", "...!!!", "-", "😀"])
+def test_a_query_without_words_is_a_400_on_the_api_and_the_page(client, query):
+    response = client.get("/api/search", query_string={"q": query})
+    assert response.status_code == 400
+    assert response.get_json()["error"] == "Frågan innehåller inga sökbara ord."
+    page = client.get("/", query_string={"q": query})
+    assert page.status_code == 400 and "Frågan innehåller inga sökbara ord." in page.get_data(as_text=True)
+    assert 'class="hit"' not in page.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("query", ["LSS", "2019", "K2"])
+def test_an_acronym_a_year_or_a_code_is_still_searched(client, query):
+    response = client.get("/api/search", query_string={"q": query})
+    assert response.status_code == 200 and response.get_json()["hits"]
+
+
 def test_unknown_report_is_a_json_404(client):
     response = client.get("/api/reports/finns-inte")
     assert response.status_code == 404

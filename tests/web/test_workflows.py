@@ -90,6 +90,7 @@ def test_register_page_has_filters_and_basket_buttons(client):
     ("/compare?q=" + "x" * 1001, 400),
     ("/compare?q=+", 400),
     ("/api/compare?q=", 400),
+    ("/api/compare?q=...!!!", 400),
     ("/api/compare?q=kontroll&bogus=1", 400),
     ("/register?kind=annat", 400),
     ("/register?q=" + "x" * 201, 400),
