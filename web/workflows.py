@@ -98,7 +98,7 @@ def compare(query: str, spell: bool = True) -> tuple[list[CompareRow], Spelling]
         if row.bedomning is None:
             row.answers = [f for f in mine if f["kind"] == "revisionsfraga" and f["answer"]][:TOP_FINDINGS]
         rows.append(row)
-    rows.sort(key=lambda r: -r.best.score if r.best else 0.0)
+    rows.sort(key=lambda r: (r.best is None, -r.best.score if r.best else 0.0))  # no passage: last
     return rows, spelling
 
 

@@ -34,6 +34,18 @@ def test_compare_has_one_row_per_report_with_cited_passages(client, corpus_index
     assert sum(1 for row in body["reports"] if row["bedomning"]) >= 3
 
 
+def test_compare_lists_reports_without_a_passage_after_every_scored_one(client):
+    """Strömsund has no passage on "ekonomiskt bistånd" among the candidates while Ale's best one
+    scores below zero: a report without a passage is no better than a weak one."""
+    body = client.get("/api/compare", query_string={"q": "ekonomiskt bistånd"}).get_json()
+    has_best = [row["best"] is not None for row in body["reports"]]
+    assert not all(has_best) and any(row["best"] and row["best"]["score"] < 0 for row in body["reports"])
+    assert has_best == sorted(has_best, reverse=True)
+    page = client.get("/compare", query_string={"q": "ekonomiskt bistånd"}).get_data(as_text=True)
+    rows = [f'id="r-{row["report_id"]}"' for row in body["reports"]]
+    assert sorted(rows, key=page.index) == rows
+
+
 def test_compare_corrects_a_misspelled_topic_and_says_so(client):
     body = client.get("/api/compare", query_string={"q": "forsorjningsstod rekomendationer"}).get_json()
     assert body["query"] == "forsorjningsstod rekomendationer"
