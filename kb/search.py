@@ -144,12 +144,16 @@ def chunk_metadata(chunk: Chunk, report: Report) -> dict:
     }
 
 
+def body_label(body: str) -> str:
+    """An audited body capitalised as a list item, so 'kommunstyrelsen' (read from a text) and
+    'Kommunstyrelsen' (written in reports.toml) are one facet value and one filter option."""
+    return body[:1].upper() + body[1:]
+
+
 def facet_values(chunk: Chunk, report: Report) -> dict:
-    """A passage's value for each facet: its vector-store metadata and the audited body, capitalised
-    as a list item, so 'kommunstyrelsen' (read from a text) and 'Kommunstyrelsen' (written in
-    reports.toml) count as one; the filter compares bodies regardless of case."""
-    body = report.meta.audited_body or ""
-    return {**chunk_metadata(chunk, report), "audited_body": body[:1].upper() + body[1:]}
+    """A passage's value for each facet: its vector-store metadata and the audited body as a list
+    item (`body_label`); the filter compares bodies regardless of case."""
+    return {**chunk_metadata(chunk, report), "audited_body": body_label(report.meta.audited_body or "")}
 
 
 def cite(chunk: Chunk, report: Report, rank: int = 1, score: float = 0.0) -> Hit:

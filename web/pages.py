@@ -14,13 +14,13 @@ from kb.search import Filters
 from web.errors import UNAVAILABLE, error_page
 from web.params import index, parse_search_args, parse_spell, searcher
 from web.render import render_passage
-from web.results import SECTION_TYPE_LABELS, facet_groups, group_by_report, label_for, year_options
+from web.results import SECTION_TYPE_LABELS, facet_groups, group_by_report, label_for, swedish_order, year_options
 
 pages = Blueprint("pages", __name__)
 
 REPORT_COLUMNS = {"kommun": "Kommun", "year": "År", "firm": "Revisionsbyrå", "title": "Titel",
                   "doc_type": "Dokumenttyp", "audited_body": "Granskad", "chunks": "Stycken",
-                  "findings": "Iakttagna frågor och rekommendationer"}
+                  "findings": "Revisionsfrågor och rekommendationer"}
 
 
 @pages.app_template_filter("section_type_label")
@@ -106,7 +106,7 @@ def similar_page(chunk_id: str):
 
 @pages.get("/reports")
 def corpus_page():
-    sort = request.args.get("sort", "kommun")
+    sort = request.args.get("sort") or "kommun"
     column = sort.removeprefix("-")
     if column not in REPORT_COLUMNS:
         return error_page(400, f"Okänd sortering: {sort!r}. Välj en av kolumnerna.")
@@ -116,7 +116,9 @@ def corpus_page():
              "firm": r.meta.firm or "", "title": r.meta.title, "doc_type": r.meta.doc_type,
              "audited_body": r.meta.audited_body or "", "chunks": r.chunk_count,
              "findings": findings.get(r.id, 0)} for r in catalog.reports()]
-    rows.sort(key=lambda row: (row[column], row["kommun"], row["title"]), reverse=sort.startswith("-"))
+    rows.sort(key=lambda row: tuple(swedish_order(v) if isinstance(v, str) else v
+                                    for v in (row[column], row["kommun"], row["title"])),
+              reverse=sort.startswith("-"))
     return render_template("reports.html", rows=rows, columns=REPORT_COLUMNS, column=column,
                            descending=sort.startswith("-"))
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from kb.models import SECTION_TYPES, Hit
-from kb.search import Filters
+from kb.search import Filters, body_label
 
 SECTION_TYPE_LABELS = {
     "sammanfattning": "Sammanfattning", "inledning": "Inledning/bakgrund",
@@ -45,18 +45,35 @@ def label_for(name: str, value: str) -> str:
     return value
 
 
+_AFTER_Z = str.maketrans({"å": "{", "ä": "|", "ö": "}"})  # the three characters that follow z
+
+
+def swedish_order(text: str) -> str:
+    """A sort key that ignores case and puts å, ä, ö after z, in that order, as a Swedish list does."""
+    return text.casefold().translate(_AFTER_Z)
+
+
 def facet_groups(known: dict[str, list], facets: dict[str, dict[str, int]] | None,
                  filters: Filters) -> list[FacetGroup]:
-    """Every value the archive holds, with its count for the current query and whether it is chosen."""
+    """Every value the archive holds, with its count for the current query and whether it is chosen.
+    An audited body is one option however a report or the URL cased it, listed as a list item."""
     known = {**known, "section_type": list(SECTION_TYPES)}
     groups = []
     for name, legend in CHECKBOX_GROUPS:
-        chosen = set(getattr(filters, name))
+        bodies = name == "audited_body"
+        same, shown = (str.casefold, body_label) if bodies else (str, str)
+        chosen = [str(v) for v in getattr(filters, name)]
         counts = (facets or {}).get(name)
-        values = list(known.get(name, [])) + sorted(chosen - set(known.get(name, [])))
-        options = [Option(str(v), label_for(name, str(v)),
-                          None if counts is None else counts.get(str(v), 0), str(v) in chosen)
-                   for v in values]
+        firsts: dict[str, str] = {}
+        for value in [str(v) for v in known.get(name, [])] + sorted(chosen):
+            firsts.setdefault(same(value), shown(value))
+        picked = {same(v) for v in chosen}
+        options = [Option(value, label_for(name, value),
+                          None if counts is None else sum(n for v, n in counts.items() if same(v) == key),
+                          key in picked)
+                   for key, value in firsts.items()]
+        if bodies:
+            options.sort(key=lambda option: swedish_order(option.label))
         groups.append(FacetGroup(name, legend, options))
     return groups
 

@@ -85,6 +85,30 @@ def test_search_page_has_a_filter_form_with_counts_and_swedish_labels(client):
     assert re.search(r'>Socialnämnden <span class="count">\([1-9]\d*\)</span>', bodies)
 
 
+def test_an_audited_body_in_two_cases_is_one_filter_option_with_the_facet_count(fake_index, corpus_copy, shared):
+    """Strömsund's body is "Kommunstyrelsen" (reports.toml), Olofström's "kommunstyrelsen" (read from its text):
+    one checkbox, counted as the API counts it, checked however the URL cased it; sorted as one on /reports."""
+    from tests.conftest import ingest_folder
+    from web import create_app
+
+    ingest_folder(fake_index, corpus_copy, shared / "data/real/pdfs/Olofstrom_Handlingsplan_for_klimat_och_energi.pdf")
+    client = create_app({"TESTING": True}, config=fake_index.config, index=fake_index).test_client()
+    query = {"q": "kommunstyrelsen samverkan energi", "k": 50}
+    facet = client.get("/api/search", query_string=query).get_json()["facets"]["audited_body"]
+    for typed in (None, "kommunstyrelsen", "KOMMUNSTYRELSEN"):
+        page = client.get("/", query_string={**query, "audited_body": typed or []}).get_data(as_text=True)
+        bodies = page.split("Granskad nämnd/styrelse")[1].split("</fieldset>")[0]
+        labels = re.findall(r'<label for="f-audited_body-\d+">([^<]*) <span class="count">\((\d+)\)', bodies)
+        assert [body.casefold() for body, _ in labels].count("kommunstyrelsen") == 1, labels
+        assert labels == sorted(labels, key=lambda label: label[0].casefold())
+        assert dict(labels)["Kommunstyrelsen"] == str(facet["Kommunstyrelsen"]) != "0"
+        checked = re.findall(r'value="([^"]*)" form="sok" checked', bodies)
+        assert checked == ([] if typed is None else ["Kommunstyrelsen"])
+    table = client.get("/reports", query_string={"sort": "audited_body"}).get_data(as_text=True)
+    order = [body.casefold() for body in re.findall(r"</td>\s*<td>([^<]*)</td><td class=\"num\">", table)]
+    assert order == sorted(order) and order.index("socialnämnden") > order.index("kommunstyrelsen") + 1
+
+
 def test_search_page_groups_by_report(client):
     page = client.get("/", query_string={"q": QUERY, "group": "report", "k": 20}).get_data(as_text=True)
     assert page.count('class="report-group"') >= 2

@@ -107,6 +107,9 @@ def test_corpus_page_lists_every_report_sortable(client, corpus_index):
     assert 'aria-sort="descending"' in by_year
     years = [int(y) for y in re.findall(r"<td>(\d{4})</td>", by_year)]
     assert years == sorted(years, reverse=True) and len(years) == 5
+    assert "<th scope=\"col\">" in page and "Revisionsfrågor och rekommendationer" in page and "Iakttagna" not in page
+    unsorted = client.get("/reports?sort=")
+    assert unsorted.status_code == 200 and unsorted.get_data(as_text=True) == page  # the default order
 
 
 @pytest.mark.parametrize("url", ["/reports?sort=bogus", "/reports?sort=--year"])
