@@ -110,10 +110,10 @@ def export(fmt: str):
     base = request.host_url
     if fmt == "md":
         body = to_markdown(hits, base_url=base, missing=len(items) - len(hits))
-        mimetype = "text/markdown; charset=utf-8"
+        content_type = "text/markdown; charset=utf-8"
     elif fmt == "csv":
-        body, mimetype = to_csv(hits, base_url=base), "text/csv; charset=utf-8"
+        body, content_type = to_csv(hits, base_url=base), "text/csv; charset=utf-8"
     else:
         return error_page(404, "Exportformatet finns inte (md eller csv).")
-    return Response(body, mimetype=mimetype,
+    return Response(body, content_type=content_type,  # as given: a mimetype would get a second charset
                     headers={"Content-Disposition": f'attachment; filename="underlag.{fmt}"'})

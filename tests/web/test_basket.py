@@ -57,6 +57,8 @@ def test_export_markdown_and_csv_with_full_citations(client, chunks, corpus_inde
         _post(client, "/underlag/add", chunk_id=chunk.id)
     md = client.get("/underlag/underlag.md")
     assert md.status_code == 200 and "attachment" in md.headers["Content-Disposition"]
+    assert md.headers["Content-Type"] == "text/markdown; charset=utf-8"
+    assert client.get("/underlag/underlag.csv").headers["Content-Type"] == "text/csv; charset=utf-8"
     text = md.get_data(as_text=True)
     report = corpus_index.catalog.report(REPORT)
     for chunk in chunks[:2]:

@@ -95,6 +95,7 @@ def test_register_filters(client, params, check):
 def test_register_page_has_filters_and_basket_buttons(client):
     page = client.get("/register").get_data(as_text=True)
     assert 'for="rq"' in page and 'for="rkommun"' in page and 'for="rkind"' in page
+    assert '<label for="rkind">Typ</label>' in page and '<th scope="col">Typ</th>' in page and ">Slag<" not in page
     assert "Lägg i underlaget" in page and "?passage=" in page
 
 
