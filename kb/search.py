@@ -358,8 +358,11 @@ class Searcher:
         chunks = self.index.catalog.chunks_by_id(s.ids)
         return s.ids, features(query, s, chunks), chunks
 
-    def similar(self, chunk_id: str, k: int = 10, filters: Filters | None = None) -> SearchResult:
-        """Passages like a given one ("liknande avsnitt"), the passage itself left out."""
+    def similar(self, chunk_id: str, k: int = 10, filters: Filters | None = None,
+                same_report: bool = False) -> SearchResult:
+        """Passages like a given one ("liknande avsnitt"), the passage itself left out; from other
+        reports unless `same_report`, since a report's own passages are nearly always the closest
+        and what an auditor asks is what other audits said."""
         if not 1 <= k <= MAX_K:
             raise BadQuery(f"Antalet träffar (k) måste vara mellan 1 och {MAX_K}.")
         source = self.index.catalog.chunks_by_id([chunk_id]).get(chunk_id)
@@ -367,8 +370,11 @@ class Searcher:
             raise NotFound("Stycket finns inte i arkivet.")
         filters = self._spelled(filters or Filters())
         vector = self.index.vectors.vector(chunk_id)
-        dense = self.index.vectors.query(vector, max(self.candidates, 3 * k) + 1,
-                                         filters.chroma_where())
+        where = filters.chroma_where()
+        if not same_report:
+            other = {"report_id": {"$ne": source.report_id}}
+            where = {"$and": [*where.get("$and", [where]), other]} if where else other
+        dense = self.index.vectors.query(vector, max(self.candidates, 3 * k) + 1, where)
         ranked = [(cid, score) for cid, score in dense if cid != chunk_id]
         hits, facets = self._hits(ranked, k, filters, exclude=source)
         return SearchResult(source.text[:200], hits, facets, {})

@@ -9,7 +9,7 @@ from flask import Blueprint, jsonify, request
 from kb.errors import BadQuery, KbError, NotFound, StoreUnavailable
 from web.errors import UNAVAILABLE, respond_error
 from web.errors import json_error as _error
-from web.params import index, parse_search_args, parse_spell, searcher
+from web.params import index, parse_same_report, parse_search_args, parse_spell, searcher
 from web.results import group_by_report
 
 api = Blueprint("api", __name__)
@@ -81,8 +81,8 @@ def _report(r) -> dict:
 
 @api.get("/api/similar/<chunk_id>")
 def similar(chunk_id: str):
-    _, k, filters = parse_search_args(request.args, strict=True)
-    result = searcher().similar(chunk_id, k=k, filters=filters)
+    _, k, filters = parse_search_args(request.args, strict=True, extra=("same_report",))
+    result = searcher().similar(chunk_id, k=k, filters=filters, same_report=parse_same_report(request.args))
     return jsonify({"chunk_id": chunk_id, "hits": [h.to_dict() for h in result.hits],
                     "facets": result.facets})
 

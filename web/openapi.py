@@ -196,7 +196,11 @@ def spec() -> dict:
             }},
             "/api/similar/{chunk_id}": {"get": {
                 "summary": "Passages like a given one (liknande avsnitt)", "operationId": "similar",
-                "parameters": [_CHUNK_ID, *[p for p in SEARCH_PARAMS if p["name"] not in ("q", "spell")]],
+                "parameters": [_CHUNK_ID, *[p for p in SEARCH_PARAMS if p["name"] not in ("q", "spell")],
+                               {"name": "same_report", "in": "query", "required": False,
+                                "description": "`1`: passages of the given passage's own report too; by default "
+                                               "only other reports'",
+                                "schema": {"type": "string", "enum": ["0", "1", "true", "false"], "default": "0"}}],
                 "responses": {"200": _json({"type": "object", "required": ["chunk_id", "hits"], "properties": {
                     "chunk_id": {"type": "string"}, "hits": SEARCH_RESULT["properties"]["hits"],
                     "facets": SEARCH_RESULT["properties"]["facets"]}}, "Similar passages"),

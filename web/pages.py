@@ -12,7 +12,7 @@ from kb.export import page_range
 from kb.highlight import excerpt, without_line_breaks
 from kb.search import Filters
 from web.errors import UNAVAILABLE, error_page
-from web.params import index, parse_search_args, parse_spell, searcher
+from web.params import index, parse_same_report, parse_search_args, parse_spell, searcher
 from web.render import render_passage
 from web.results import SECTION_TYPE_LABELS, facet_groups, group_by_report, label_for, swedish_order, year_options
 
@@ -93,15 +93,19 @@ def _excerpts(result, query: str) -> dict:
 def similar_page(chunk_id: str):
     try:
         _, k, filters = parse_search_args(request.args, strict=False)
-        result = searcher().similar(chunk_id, k=k, filters=filters)
+        same_report = parse_same_report(request.args)
+        result = searcher().similar(chunk_id, k=k, filters=filters, same_report=same_report)
     except BadQuery as exc:
         return error_page(400, str(exc))
     except StoreUnavailable:
         return error_page(503, UNAVAILABLE)
     catalog = index().catalog
     source = catalog.chunks_by_id([chunk_id])[chunk_id]
+    toggle_url = url_for("pages.similar_page", chunk_id=chunk_id,
+                         **{**request.args.to_dict(flat=False), "same_report": None if same_report else "1"})
     return render_template("similar.html", source=source, report=catalog.report(source.report_id),
-                           result=result, excerpts=_excerpts(result, ""))
+                           result=result, excerpts=_excerpts(result, ""), same_report=same_report,
+                           own=sum(h.report_id == source.report_id for h in result.hits), toggle_url=toggle_url)
 
 
 @pages.get("/reports")

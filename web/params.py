@@ -26,10 +26,11 @@ def _int(args: MultiDict, name: str, default: int | None) -> int | None:
         raise BadQuery(f"Parametern {name} måste vara ett heltal.") from None
 
 
-def parse_search_args(args: MultiDict, *, strict: bool) -> tuple[str, int, Filters]:
-    """q, k and filters from a query string; unknown parameters are an error when strict."""
+def parse_search_args(args: MultiDict, *, strict: bool, extra: tuple[str, ...] = ()) -> tuple[str, int, Filters]:
+    """q, k and filters from a query string; unknown parameters (other than a route's `extra`) are an
+    error when strict."""
     if strict:
-        unknown = sorted(set(args) - KNOWN_PARAMS)
+        unknown = sorted(set(args) - KNOWN_PARAMS - set(extra))
         if unknown:
             raise BadQuery(f"Okänd parameter: {', '.join(unknown)}.")
     k = _int(args, "k", 10)
@@ -47,12 +48,22 @@ def parse_search_args(args: MultiDict, *, strict: bool) -> tuple[str, int, Filte
     return args.get("q", ""), k, Filters(year_from=year_from, year_to=year_to, **lists)
 
 
+def parse_flag(args: MultiDict, name: str, default: bool) -> bool:
+    """A yes/no parameter: 1 or true, 0 or false; empty or absent is the default."""
+    value = args.get(name, "").strip().lower()
+    if value not in ("", "0", "1", "false", "true"):
+        raise BadQuery(f"Parametern {name} kan bara vara 0 eller 1.")
+    return default if value == "" else value in ("1", "true")
+
+
 def parse_spell(args: MultiDict) -> bool:
     """`spell=0` searches the words exactly as typed; by default misspelled words are corrected."""
-    value = args.get("spell", "1").strip().lower()
-    if value not in ("", "0", "1", "false", "true"):
-        raise BadQuery("Parametern spell kan bara vara 0 eller 1.")
-    return value not in ("0", "false")
+    return parse_flag(args, "spell", True)
+
+
+def parse_same_report(args: MultiDict) -> bool:
+    """`same_report=1`: similar passages may come from the passage's own report (by default only others)."""
+    return parse_flag(args, "same_report", False)
 
 
 def _check_values(name: str, values: tuple[str, ...]) -> None:

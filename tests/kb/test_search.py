@@ -120,6 +120,14 @@ def test_similar_leaves_out_the_passage_itself(searcher):
     assert [h.rank for h in similar.hits] == [1, 2, 3, 4, 5]
 
 
+def test_similar_passages_are_from_other_reports_unless_the_same_report_is_asked_for(searcher):
+    source = searcher.index.catalog.chunks_of("odeshog-2019-forsorjningsstod")[5]
+    assert {h.report_id for h in searcher.similar(source.id, k=10).hits}.isdisjoint({source.report_id})
+    only_ale = searcher.similar(source.id, k=10, filters=Filters(kommun=("Ale",)))
+    assert only_ale.hits and {h.kommun for h in only_ale.hits} == {"Ale"}
+    assert source.report_id in {h.report_id for h in searcher.similar(source.id, k=10, same_report=True).hits}
+
+
 def test_similar_to_an_unknown_passage_is_not_found(searcher):
     with pytest.raises(NotFound):
         searcher.similar("0" * 24)

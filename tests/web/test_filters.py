@@ -125,6 +125,22 @@ def test_similar_passages_page_and_api(client, corpus_index):
     assert all(h["chunk_id"] != source.id and h["kommun"] == "Ale" for h in body["hits"])
 
 
+def test_similar_passages_come_from_other_reports_unless_asked(client, corpus_index):
+    """A report's own passages are the closest to one of its passages: all ten of Mellerud's, asked for."""
+    source = corpus_index.catalog.chunks_of("mellerud-2024-arbetsmarknadsverksamheten")[5]
+    others = client.get(f"/api/similar/{source.id}").get_json()["hits"]
+    assert len(others) == 10 and all(h["report_id"] != source.report_id for h in others)
+    html = client.get(f"/similar/{source.id}").get_data(as_text=True)
+    assert "10 liknande avsnitt ur andra rapporter." in html and ">Samma rapport<" not in html
+    assert f'href="/similar/{source.id}?same_report=1">Ta med avsnitt ur samma rapport</a>' in html
+    every = client.get(f"/api/similar/{source.id}", query_string={"same_report": "1"}).get_json()["hits"]
+    own = sum(h["report_id"] == source.report_id for h in every)
+    assert len(every) == 10 and own > 0 and all(h["chunk_id"] != source.id for h in every)
+    html = client.get(f"/similar/{source.id}", query_string={"same_report": "1"}).get_data(as_text=True)
+    assert f"10 liknande avsnitt i arkivet, {own} av dem ur samma rapport." in html
+    assert html.count('<span class="tag">Samma rapport</span>') == own
+
+
 def test_every_result_links_to_similar_passages(client):
     page = client.get("/", query_string={"q": QUERY}).get_data(as_text=True)
     assert page.count(">Liknande avsnitt</a>") == page.count('class="hit"')
@@ -136,6 +152,8 @@ def test_every_result_links_to_similar_passages(client):
     ("/api/similar/finns-inte", 404),
     ("/api/similar/abc?k=x", 400),
     ("/api/similar/abc?bogus=1", 400),
+    ("/api/similar/abc?same_report=kanske", 400),
+    ("/similar/abc?same_report=kanske", 400),
 ])
 def test_similar_bad_input(client, url, status):
     assert client.get(url).status_code == status
