@@ -139,10 +139,16 @@ def test_unsearchable_queries_are_refused(searcher, query):
         searcher.search(query)
 
 
-@pytest.mark.parametrize("query", ['"AND OR NEAR(', "*", "'; DROP TABLE chunks; --", "ÅÄÖ åäö ©®",
-                                   "\u202e\u200b", "a" * 1000])
+@pytest.mark.parametrize("query", ['"AND OR NEAR(', "'; DROP TABLE chunks; --", "ÅÄÖ åäö ©®", "a" * 1000,
+                                   "LSS", "2019", "K2"])
 def test_hostile_queries_are_answered(searcher, query):
     searcher.search(query, k=3)
+
+
+@pytest.mark.parametrize("query", ["*", '"', "...!!!", "-", "\u202e\u200b", "😀", "© ®"])
+def test_a_query_without_a_word_is_refused_with_a_message(searcher, query):
+    with pytest.raises(BadQuery, match="Frågan innehåller inga sökbara ord."):
+        searcher.search(query, k=3)
 
 
 def test_facets_beside_an_active_filter_count_the_other_values(searcher):
