@@ -9,10 +9,20 @@ from flask import Blueprint, jsonify, request
 from kb.errors import BadQuery, KbError, NotFound, StoreUnavailable
 from web.errors import UNAVAILABLE, respond_error
 from web.errors import json_error as _error
-from web.params import index, parse_same_report, parse_search_args, parse_spell, searcher
+from web.params import (
+    KNOWN_PARAMS,
+    index,
+    parse_same_report,
+    parse_search_args,
+    parse_spell,
+    reject_unknown,
+    searcher,
+)
 from web.results import group_by_report
 
 api = Blueprint("api", __name__)
+#: What a search takes that similar passages, found from a passage rather than words, do not.
+SEARCH_ONLY = {"q", "spell", "group", "format"}
 
 
 @api.errorhandler(BadQuery)
@@ -49,11 +59,13 @@ def search():
 
 @api.get("/api/reports")
 def reports():
+    reject_unknown(request.args, ())
     return jsonify({"reports": [_report(r) for r in index().catalog.reports()]})
 
 
 @api.get("/api/reports/<report_id>")
 def report(report_id: str):
+    reject_unknown(request.args, ())
     found = index().catalog.report(report_id)
     if found is None:
         raise NotFound(f"Rapporten {report_id!r} finns inte i arkivet.")
@@ -81,7 +93,8 @@ def _report(r) -> dict:
 
 @api.get("/api/similar/<chunk_id>")
 def similar(chunk_id: str):
-    _, k, filters = parse_search_args(request.args, strict=True, extra=("same_report",))
+    reject_unknown(request.args, KNOWN_PARAMS - SEARCH_ONLY | {"same_report"})
+    _, k, filters = parse_search_args(request.args, strict=False)
     result = searcher().similar(chunk_id, k=k, filters=filters, same_report=parse_same_report(request.args))
     return jsonify({"chunk_id": chunk_id, "hits": [h.to_dict() for h in result.hits],
                     "facets": result.facets})
@@ -91,9 +104,7 @@ def similar(chunk_id: str):
 def compare():
     from web.workflows import compare as compare_reports
 
-    unknown = sorted(set(request.args) - {"q", "spell"})
-    if unknown:
-        raise BadQuery(f"Okänd parameter: {', '.join(unknown)}.")
+    reject_unknown(request.args, {"q", "spell"})
     rows, spelling = compare_reports(request.args.get("q", ""), spell=parse_spell(request.args))
     return jsonify({"query": spelling.typed, "searched": spelling.searched,
                     "reports": [r.to_dict() for r in rows]})
@@ -104,9 +115,7 @@ def register():
     from web.workflows import RegisterQuery
     from web.workflows import register as find
 
-    unknown = sorted(set(request.args) - {"q", "kommun", "kind", "answer"})
-    if unknown:
-        raise BadQuery(f"Okänd parameter: {', '.join(unknown)}.")
+    reject_unknown(request.args, {"q", "kommun", "kind", "answer"})
     return jsonify({"findings": find(RegisterQuery.from_args(request.args))})
 
 

@@ -196,7 +196,7 @@ def spec() -> dict:
             }},
             "/api/similar/{chunk_id}": {"get": {
                 "summary": "Passages like a given one (liknande avsnitt)", "operationId": "similar",
-                "parameters": [_CHUNK_ID, *[p for p in SEARCH_PARAMS if p["name"] not in ("q", "spell")],
+                "parameters": [_CHUNK_ID, *[p for p in SEARCH_PARAMS if p["name"] not in ("q", "spell", "group")],
                                {"name": "same_report", "in": "query", "required": False,
                                 "description": "`1`: passages of the given passage's own report too; by default "
                                                "only other reports'",

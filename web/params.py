@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from flask import current_app
 from werkzeug.datastructures import MultiDict
 
@@ -26,13 +28,19 @@ def _int(args: MultiDict, name: str, default: int | None) -> int | None:
         raise BadQuery(f"Parametern {name} måste vara ett heltal.") from None
 
 
+def reject_unknown(args: MultiDict, known: Iterable[str]) -> None:
+    """A parameter the route does not take is a 400 that names it: a typo ("kommune") must not
+    quietly give an unfiltered answer."""
+    unknown = sorted(set(args) - set(known))
+    if unknown:
+        raise BadQuery(f"Okänd parameter: {', '.join(unknown)}.")
+
+
 def parse_search_args(args: MultiDict, *, strict: bool, extra: tuple[str, ...] = ()) -> tuple[str, int, Filters]:
     """q, k and filters from a query string; unknown parameters (other than a route's `extra`) are an
     error when strict."""
     if strict:
-        unknown = sorted(set(args) - KNOWN_PARAMS - set(extra))
-        if unknown:
-            raise BadQuery(f"Okänd parameter: {', '.join(unknown)}.")
+        reject_unknown(args, KNOWN_PARAMS | set(extra))
     k = _int(args, "k", 10)
     if not 1 <= k <= MAX_K:
         raise BadQuery(f"Antalet träffar (k) måste vara mellan 1 och {MAX_K}.")
@@ -40,6 +48,8 @@ def parse_search_args(args: MultiDict, *, strict: bool, extra: tuple[str, ...] =
     for year in (year_from, year_to):
         if year is not None and not 1900 <= year <= 2100:
             raise BadQuery("Årtal måste ligga mellan 1900 och 2100.")
+    if year_from is not None and year_to is not None and year_from > year_to:
+        raise BadQuery(f"Från och med år {year_from} ligger efter till och med år {year_to}: byt plats på dem.")
     lists = {name: tuple(v for v in args.getlist(name) if v.strip()) for name in LIST_PARAMS}
     for name, values in lists.items():
         _check_values(name, values)

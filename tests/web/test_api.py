@@ -63,6 +63,7 @@ def test_api_and_cli_agree(client, corpus_index):
     ({"q": "kontroll", "year_from": "x"}, 400, "heltal"),
     ({"q": "kontroll", "bogus": "1"}, 400, "Okänd parameter"),
     ({"q": "kontroll", "spell": "kanske"}, 400, "spell kan bara vara 0 eller 1"),
+    ({"q": "kontroll", "year_from": "2024", "year_to": "2015"}, 400, "byt plats"),
 ])
 def test_bad_search_input_is_a_json_error(client, query_string, status, message):
     response = client.get("/api/search", query_string=query_string)
@@ -91,6 +92,19 @@ def test_unknown_report_is_a_json_404(client):
     response = client.get("/api/reports/finns-inte")
     assert response.status_code == 404
     assert "finns inte" in response.get_json()["error"]
+
+
+@pytest.mark.parametrize("url", ["/api/reports?foo=1", "/api/reports/ale-2015-arbetsmarknadsenhet-forsorjningsstod?x=1",
+                                 "/api/compare?q=samverkan&kommun=Ale", "/api/register?sort=kommun"])
+def test_every_api_route_names_a_parameter_it_does_not_take(client, url):
+    """A typo or a parameter another route takes must not pass as if it filtered something."""
+    response = client.get(url)
+    assert response.status_code == 400 and "Okänd parameter" in response.get_json()["error"]
+
+
+def test_a_reversed_year_range_is_said_on_the_page(client):
+    page = client.get("/", query_string={"q": "samverkan", "year_from": "2024", "year_to": "2015"})
+    assert page.status_code == 400 and "byt plats på dem" in page.get_data(as_text=True)
 
 
 def test_unknown_api_route_is_a_json_404(client):

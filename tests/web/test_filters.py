@@ -152,6 +152,7 @@ def test_every_result_links_to_similar_passages(client):
     ("/api/similar/finns-inte", 404),
     ("/api/similar/abc?k=x", 400),
     ("/api/similar/abc?bogus=1", 400),
+    ("/api/similar/abc?q=samverkan", 400),  # similar passages are found from a passage, not from words
     ("/api/similar/abc?same_report=kanske", 400),
     ("/similar/abc?same_report=kanske", 400),
 ])
