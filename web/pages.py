@@ -137,7 +137,8 @@ def report_page(report_id: str):
     chunks = catalog.chunks_of(report_id)
     rendered = [(c, render_passage(c.text, report.format)) for c in chunks]
     has_original = report.format == "pdf" and _original(report) is not None
-    return render_template("report.html", report=report, passages=rendered, passage=passage,
+    gone = bool(passage) and all(c.id != passage for c in chunks)  # a permalink from before a re-ingest
+    return render_template("report.html", report=report, passages=rendered, passage=passage, gone=gone,
                            has_original=has_original, marks=_page_marks(chunks))
 
 

@@ -77,6 +77,18 @@ def test_report_page_has_every_chunk_as_an_anchor(client, corpus_index):
         assert f'id="{chunk.id}"' in page
 
 
+def test_a_permalink_to_a_passage_the_report_no_longer_has_says_so(client, corpus_index):
+    """A passage's id is a hash of its text and place: a report read again with other text gives
+    new ids, and a cited link must then say why it opens no passage instead of failing silently."""
+    report_id = "mellerud-2024-arbetsmarknadsverksamheten"
+    cited = corpus_index.catalog.chunks_of(report_id)[3].id
+    page = client.get(f"/reports/{report_id}", query_string={"passage": cited}).get_data(as_text=True)
+    assert "finns inte längre i rapporten" not in page and 'aria-label="Citerat stycke"' in page
+    old = client.get(f"/reports/{report_id}", query_string={"passage": "0" * 24})
+    assert old.status_code == 200
+    assert "Stycket som länken pekar på finns inte längre i rapporten" in old.get_data(as_text=True)
+
+
 @pytest.mark.parametrize("url, status", [
     ("/reports/finns-inte", 404),
     ("/reports/..%2F..%2Fetc%2Fpasswd", 404),
