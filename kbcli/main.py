@@ -179,7 +179,10 @@ def search(config: Config, query: str | None, k: int, as_json: bool, from_stdin:
             if not from_stdin:
                 raise click.ClickException(str(exc)) from exc
             failed = True
-            click.echo(json.dumps({"query": text, "error": str(exc)}, ensure_ascii=False))
+            if as_json:  # one JSON object a line, the failed query's too
+                click.echo(json.dumps({"query": text, "error": str(exc)}, ensure_ascii=False))
+            else:
+                click.echo(click.style(f"FEL  {text[:80]!r}: {exc}", fg="red"), err=True)
             continue
         if result.corrections and not as_json:
             click.echo(f"Sökte efter: {result.searched} (--exact söker på orden som de skrevs)", err=True)

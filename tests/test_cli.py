@@ -72,6 +72,19 @@ def test_search_stdin_writes_one_json_object_a_line(corpus_index):
 
 
 @pytest.mark.slow
+def test_search_stdin_names_a_failed_query_the_way_it_prints_the_others(corpus_index):
+    """With --json a refused query is a JSON line like the rest; as text it is an error line on
+    stderr, and the other queries still print their passages."""
+    queries = "budgetuppföljning\n" + "x" * 1001 + "\n***\n"
+    as_json = CliRunner().invoke(cli, ["search", "--json", "--stdin", "-k", "2"], input=queries, env=_env(corpus_index))
+    lines = [json.loads(line) for line in as_json.stdout.splitlines()]
+    assert as_json.exit_code == 1 and [("error" in line) for line in lines] == [False, True, True]
+    as_text = CliRunner().invoke(cli, ["search", "--stdin", "-k", "2"], input=queries, env=_env(corpus_index))
+    assert as_text.exit_code == 1 and "{" not in as_text.stdout and "1. [" in as_text.stdout
+    assert "för lång" in as_text.stderr and "inga sökbara ord" in as_text.stderr
+
+
+@pytest.mark.slow
 def test_search_corrects_spelling_and_says_so_unless_exact(corpus_index):
     query = "genomförandplan forsorjningsstod"
     payload = json.loads(CliRunner().invoke(cli, ["search", query, "-k", "2", "--json"],
