@@ -288,7 +288,8 @@ class Catalog:
     def kommun_names(self, typed: Iterable[str]) -> tuple[str, ...]:
         """Each kommun as the index spells it, case and å, ä, ö aside ('mellerud', 'Odeshog' are
         'Mellerud', 'Ödeshög'); a name the index lacks stays as typed, and finds nothing."""
-        spelled = {fold_diacritics(k.casefold()): k for k in self.distinct_values()["kommun"]}
+        rows = self._query("SELECT DISTINCT kommun FROM reports WHERE kommun IS NOT NULL AND kommun != ''")
+        spelled = {fold_diacritics(row[0].casefold()): row[0] for row in rows}
         return tuple(spelled.get(fold_diacritics(name.casefold()), name) for name in typed)
 
     def findings(self, kommun: list[str] | None = None) -> list[tuple[Finding, Report]]:
