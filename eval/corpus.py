@@ -47,17 +47,23 @@ def ingest_paths() -> list[Path]:
     return [REPO / "corpus", *(shared_dir() / name for name in REPORTS[5:] + TRANSFER)]
 
 
+def set_queries():
+    """The queries of every set, dev first."""
+    from kb.evaluation import load_queries
+
+    return [q for name in SETS for q in load_queries(REPO / "eval" / f"{name}.jsonl")]
+
+
 def open_index():
     """The index of KB_DATA_DIR, refused when it lacks a document the sets are judged on: training,
     pooling or sampling on another index would quietly work from other candidates."""
     from kb.config import Config
-    from kb.evaluation import load_queries, unindexed_files
+    from kb.evaluation import unindexed_files
     from kb.index import Index
 
     config = Config.from_env()
     index = Index.open(config)
-    queries = [q for name in SETS for q in load_queries(REPO / "eval" / f"{name}.jsonl")]
-    if missing := unindexed_files(index.catalog, queries):
+    if missing := unindexed_files(index.catalog, set_queries()):
         index.close()
         raise SystemExit(f"the index in {config.data_dir} lacks documents the query sets are judged on "
                          f"({', '.join(missing)}): index the evaluation corpus, kb ingest $(python -m eval.corpus)")

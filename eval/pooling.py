@@ -25,7 +25,8 @@ from functools import cache
 from pathlib import Path
 
 from eval import corpus
-from kb.evaluation import EvalQuery, judge, load_queries, normalise
+from eval.corpus import set_queries
+from kb.evaluation import EvalQuery, judge, normalise
 
 REPO = Path(__file__).resolve().parents[1]
 GRADED = REPO / "eval" / "pooled.jsonl"
@@ -44,11 +45,6 @@ def sources() -> dict[str, str]:
     texts = {p.name: p.read_text(encoding="utf-8") if p.suffix != ".pdf" else read_document(p).text
              for p in corpus.sources()}
     return {name: unicodedata.normalize("NFC", text) for name, text in texts.items()}
-
-
-def set_queries() -> list[EvalQuery]:
-    """The queries of every set, dev first."""
-    return [q for name in SETS for q in load_queries(REPO / "eval" / f"{name}.jsonl")]
 
 
 def phrase_problems(phrase: str, file: str, copies: int = 1) -> list[str]:

@@ -36,11 +36,10 @@ def reject_unknown(args: MultiDict, known: Iterable[str]) -> None:
         raise BadQuery(f"Okänd parameter: {', '.join(unknown)}.")
 
 
-def parse_search_args(args: MultiDict, *, strict: bool, extra: tuple[str, ...] = ()) -> tuple[str, int, Filters]:
-    """q, k and filters from a query string; unknown parameters (other than a route's `extra`) are an
-    error when strict."""
+def parse_search_args(args: MultiDict, *, strict: bool) -> tuple[str, int, Filters]:
+    """q, k and filters from a query string; unknown parameters are an error when strict."""
     if strict:
-        reject_unknown(args, KNOWN_PARAMS | set(extra))
+        reject_unknown(args, KNOWN_PARAMS)
     k = _int(args, "k", 10)
     if not 1 <= k <= MAX_K:
         raise BadQuery(f"Antalet träffar (k) måste vara mellan 1 och {MAX_K}.")

@@ -52,7 +52,9 @@ class _DropEmptyTableHeads(Treeprocessor):
                 table.remove(head)
 
 
-class _WebLinksOnly(Extension):
+class _ConvertedMarkdown(Extension):
+    """What a report converted to Markdown needs on the site: links only to the web, and no blank table heads."""
+
     def extendMarkdown(self, md: markdown.Markdown) -> None:  # noqa: N802 - markdown's API
         md.treeprocessors.register(_UnlinkLocalFiles(md), "web_links_only", 0)
         md.treeprocessors.register(_DropEmptyTableHeads(md), "empty_table_heads", 0)
@@ -85,7 +87,8 @@ def _whole_tables(text: str) -> str:
 def render_markdown(text: str) -> Markup:
     """Markdown to HTML with raw HTML off, then sanitised by nh3 as a second fence. A numbered
     line keeps its number ("2. Iakttagelser", `<ol start="2">`), which Markdown would restart at 1."""
-    html = markdown.markdown(_whole_tables(text), extensions=[_NoRawHtml(), _WebLinksOnly(), "tables", "sane_lists"])
+    html = markdown.markdown(_whole_tables(text),
+                             extensions=[_NoRawHtml(), _ConvertedMarkdown(), "tables", "sane_lists"])
     clean = nh3.clean(html, tags=_ALLOWED_TAGS, attributes={"a": {"href"}, "ol": {"start"}},
                       url_schemes={"http", "https", "mailto"}, link_rel="noopener noreferrer nofollow")
     return Markup(clean)
