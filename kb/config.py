@@ -7,7 +7,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlparse
+from urllib.parse import ParseResult, urlparse
 
 from kb.errors import ConfigError
 
@@ -49,20 +49,33 @@ def _megabytes(env: Mapping[str, str], name: str, default: float) -> int:
     return max(1, round(value * 1_000_000))
 
 
-def _server_url(env: Mapping[str, str], name: str) -> str | None:
-    """A server's address (http://host:port); a malformed one is refused here, not at the first search."""
-    raw = env.get(name, "").strip()
-    if not raw:
-        return None
-    url = urlparse(raw)
+def _is_http(url: ParseResult) -> bool:
+    """An http(s) address with a host and, if any, a valid port."""
     try:
         port_ok = url.port is None or url.port > 0
     except ValueError:
         port_ok = False
-    if url.scheme not in ("http", "https") or not url.hostname or not port_ok:
+    return url.scheme in ("http", "https") and bool(url.hostname) and port_ok
+
+
+def _server_url(env: Mapping[str, str], name: str) -> str | None:
+    """A server's address (http://host:port); a malformed one is refused here, not at the first search."""
+    raw = env.get(name, "").strip()
+    if raw and not _is_http(urlparse(raw)):
         raise ConfigError(f"{name}={raw!r} är ingen giltig serveradress: ange den som http://värd:port, "
                           "till exempel http://127.0.0.1:8000.")
-    return raw
+    return raw or None
+
+
+def site_url(raw: str, name: str) -> str | None:
+    """The site's public address, under which permalinks are written in full (http(s)://host[:port][/path],
+    without a trailing slash); `name` is what the error message calls the setting."""
+    raw = raw.strip()
+    url = urlparse(raw)
+    if raw and (not _is_http(url) or url.query or url.fragment):
+        raise ConfigError(f"{name}={raw!r} är ingen giltig adress till webbplatsen: ange den som "
+                          "https://värd eller http://värd:port, till exempel https://granskning.example.se.")
+    return raw.rstrip("/") or None
 
 
 @dataclass(frozen=True)
@@ -74,6 +87,7 @@ class Config:
     model: str = DEFAULT_MODEL
     model_backend: str = DEFAULT_BACKEND
     chroma_url: str | None = None
+    site_url: str | None = None  # the site's public address, for full permalinks outside it (exports, CLI)
     admin_token: str | None = None
     secret_key: str | None = None  # signs the session cookie; generated and kept in data_dir if unset
     max_file_bytes: int = 50_000_000
@@ -92,6 +106,7 @@ class Config:
             model=env.get("KB_MODEL") or base.model,
             model_backend=env.get("KB_MODEL_BACKEND") or base.model_backend,
             chroma_url=_server_url(env, "KB_CHROMA_URL"),
+            site_url=site_url(env.get("KB_SITE_URL", ""), "KB_SITE_URL"),
             admin_token=env.get("KB_ADMIN_TOKEN") or None,
             secret_key=env.get("KB_SECRET_KEY") or None,
             max_file_bytes=_megabytes(env, "KB_MAX_FILE_MB", base.max_file_bytes / 1_000_000),

@@ -7,7 +7,7 @@ import io
 from collections.abc import Sequence
 
 from kb.highlight import without_line_breaks
-from kb.models import Hit
+from kb.models import SECTION_TYPE_LABELS, Hit
 
 CSV_COLUMNS = ("nr", "kommun", "titel", "revisionsbyrå", "år", "avsnitt", "sida", "avsnittstyp",
                "text", "permalänk")
@@ -62,7 +62,8 @@ def to_csv(hits: Sequence[Hit], *, base_url: str = "") -> str:
     writer.writerow(CSV_COLUMNS)
     for n, hit in enumerate(hits, start=1):
         writer.writerow([n, _cell(hit.kommun or ""), _cell(hit.title), _cell(hit.firm or ""), hit.year or "",
-                         _cell(hit.section), page_range(hit.page, hit.page_end), hit.section_type,
+                         _cell(hit.section), page_range(hit.page, hit.page_end),
+                         SECTION_TYPE_LABELS.get(hit.section_type, hit.section_type),
                          _cell(" ".join(without_line_breaks(hit.text).split())), permalink(hit, base_url)])
     return buffer.getvalue()
 

@@ -16,8 +16,17 @@ SECTION_TYPES = (
     "ovrigt",
 )
 
+#: What a reader sees for each section type (the pages, the filters, the CSV export).
+SECTION_TYPE_LABELS = {
+    "sammanfattning": "Sammanfattning", "inledning": "Inledning/bakgrund",
+    "revisionsfraga": "Revisionsfråga", "iakttagelse": "Iakttagelse", "bedomning": "Bedömning",
+    "rekommendation": "Rekommendation", "svar": "Svar", "ovrigt": "Övrigt",
+}
+
 #: Document types a report file can be.
 DOC_TYPES = ("granskningsrapport", "missiv", "svar", "protokollsutdrag", "ovrigt")
+DOC_TYPE_LABELS = {"granskningsrapport": "Granskningsrapport", "missiv": "Missiv", "svar": "Svar",
+                   "protokollsutdrag": "Protokollsutdrag", "ovrigt": "Övrigt"}
 
 
 @dataclass(frozen=True)

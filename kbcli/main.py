@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from kb.config import Config
+from kb.config import Config, site_url
 from kb.errors import KbError
 
 
@@ -155,13 +155,21 @@ def _describe(outcome) -> str:
               help="Output: text (default), json (as --json), md or csv (passages with full citations).")
 @click.option("--exact", is_flag=True,
               help="Search the words as typed (by default words the archive does not know are corrected).")
+@click.option("--base-url", metavar="URL",
+              help="The site's address, to print permalinks in full (text, md, csv); default KB_SITE_URL, "
+                   "without either they are paths on the site.")
 @click.pass_obj
 def search(config: Config, query: str | None, k: int, as_json: bool, from_stdin: bool,
-           fmt: str | None, exact: bool) -> None:
+           fmt: str | None, exact: bool, base_url: str | None) -> None:
     """Search the index and print ranked passages with citations."""
     from kb.export import to_csv, to_markdown
     from kb.search import Searcher
 
+    try:
+        base = site_url(base_url, "--base-url") if base_url is not None else config.site_url
+    except KbError as exc:
+        raise click.BadParameter(str(exc), param_hint="--base-url") from exc
+    base = base or ""
     if from_stdin == (query is not None):
         raise click.UsageError("Ange antingen en fråga eller --stdin.")
     if fmt in ("md", "csv") and (from_stdin or as_json):
@@ -187,20 +195,20 @@ def search(config: Config, query: str | None, k: int, as_json: bool, from_stdin:
         if result.corrections and not as_json:
             click.echo(f"Sökte efter: {result.searched} (--exact söker på orden som de skrevs)", err=True)
         if fmt == "md":
-            click.echo(to_markdown(result.hits, title=f"Sökning: {result.searched}"), nl=False)
+            click.echo(to_markdown(result.hits, title=f"Sökning: {result.searched}", base_url=base), nl=False)
         elif fmt == "csv":
-            click.echo(to_csv(result.hits), nl=False)
+            click.echo(to_csv(result.hits, base_url=base), nl=False)
         elif as_json:
             click.echo(json.dumps(result.to_dict(), ensure_ascii=False,
                                   indent=None if from_stdin else 2))
         else:
-            _print_hits(result)
+            _print_hits(result, base)
     if failed:
         sys.exit(1)
 
 
-def _print_hits(result) -> None:
-    from kb.export import page_range
+def _print_hits(result, base_url: str = "") -> None:
+    from kb.export import page_range, permalink
     from kb.highlight import without_line_breaks
 
     if not result.hits:
@@ -211,7 +219,7 @@ def _print_hits(result) -> None:
         if hit.page:
             where += f", s. {page_range(hit.page, hit.page_end)}"
         click.echo(click.style(f"{hit.rank}. [{hit.score:.3f}] {cite}", bold=True))
-        click.echo(f"   {where}  {hit.url}")
+        click.echo(f"   {where}  {permalink(hit, base_url)}")
         excerpt = " ".join(without_line_breaks(hit.text).split())
         click.echo(f"   {excerpt[:400]}{'…' if len(excerpt) > 400 else ''}\n")
 

@@ -5,7 +5,7 @@ Works without JavaScript: every change is a POST form (with the CSRF token) that
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, redirect, render_template, request, session
+from flask import Blueprint, Response, current_app, redirect, render_template, request, session
 
 from kb.export import to_csv, to_markdown
 from kb.models import Hit
@@ -107,7 +107,7 @@ def basket_page():
 def export(fmt: str):
     items = resolve(chunk_ids())
     hits = [hit for _, hit in items if hit is not None]
-    base = request.host_url
+    base = current_app.extensions["kb.config"].site_url or request.host_url  # behind a proxy, the public address
     if fmt == "md":
         body = to_markdown(hits, base_url=base, missing=len(items) - len(hits))
         content_type = "text/markdown; charset=utf-8"

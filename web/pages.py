@@ -10,11 +10,12 @@ from kb.analysis import looks_english
 from kb.errors import BadQuery, NotFound, StoreUnavailable
 from kb.export import page_range
 from kb.highlight import excerpt, without_line_breaks
+from kb.models import DOC_TYPE_LABELS, SECTION_TYPE_LABELS
 from kb.search import Filters
 from web.errors import UNAVAILABLE, error_page
 from web.params import index, parse_same_report, parse_search_args, parse_spell, searcher
 from web.render import render_passage
-from web.results import SECTION_TYPE_LABELS, facet_groups, group_by_report, label_for, swedish_order, year_options
+from web.results import facet_groups, group_by_report, label_for, swedish_order, year_options
 
 pages = Blueprint("pages", __name__)
 
@@ -120,8 +121,9 @@ def corpus_page():
              "firm": r.meta.firm or "", "title": r.meta.title, "doc_type": r.meta.doc_type,
              "audited_body": r.meta.audited_body or "", "chunks": r.chunk_count,
              "findings": findings.get(r.id, 0)} for r in catalog.reports()]
+    shown = DOC_TYPE_LABELS if column == "doc_type" else {}  # sorted as the table reads, not by code
     rows.sort(key=lambda row: tuple(swedish_order(v) if isinstance(v, str) else v
-                                    for v in (row[column], row["kommun"], row["title"])),
+                                    for v in (shown.get(row[column], row[column]), row["kommun"], row["title"])),
               reverse=sort.startswith("-"))
     return render_template("reports.html", rows=rows, columns=REPORT_COLUMNS, column=column,
                            descending=sort.startswith("-"))

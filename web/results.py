@@ -4,16 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from kb.models import SECTION_TYPES, Hit
+from kb.models import DOC_TYPE_LABELS, SECTION_TYPE_LABELS, SECTION_TYPES, Hit
 from kb.search import Filters, body_label
-
-SECTION_TYPE_LABELS = {
-    "sammanfattning": "Sammanfattning", "inledning": "Inledning/bakgrund",
-    "revisionsfraga": "Revisionsfråga", "iakttagelse": "Iakttagelse", "bedomning": "Bedömning",
-    "rekommendation": "Rekommendation", "svar": "Svar", "ovrigt": "Övrigt",
-}
-DOC_TYPE_LABELS = {"granskningsrapport": "Granskningsrapport", "missiv": "Missiv", "svar": "Svar",
-                   "protokollsutdrag": "Protokollsutdrag", "ovrigt": "Övrigt"}
 
 #: The checkbox groups of the filter form: parameter, legend, where the values come from.
 CHECKBOX_GROUPS = (

@@ -109,6 +109,7 @@ def test_a_fractional_size_limit_is_megabytes(tmp_path, good):
     ("KB_RERANK", "abc", "1 (på) eller 0 (av)"), ("KB_OCR", "kanske", "1 (på) eller 0 (av)"),
     ("KB_CHROMA_URL", "http://127.0.0.1:abc", "http://värd:port"),
     ("KB_CHROMA_URL", "localhost:8000", "http://värd:port"),
+    ("KB_SITE_URL", "granskning.example.se", "https://värd"),
 ])
 @pytest.mark.parametrize("command", [["reports"], ["ingest", "--quiet"]])
 def test_a_bad_setting_is_named_without_a_traceback(tmp_path, good, variable, value, allowed, command):

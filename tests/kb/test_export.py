@@ -35,7 +35,7 @@ def test_markdown_quotes_each_passage_with_citation_and_permalink():
 def test_csv_has_a_header_and_one_row_a_passage():
     rows = list(csv.reader(io.StringIO(to_csv([HIT]).lstrip("\ufeff"))))
     assert rows[0][:3] == ["nr", "kommun", "titel"]
-    assert rows[1][1:8] == ["Ale", "Granskning av x", "KPMG", "2015", "3.1 Bedömning", "7", "bedomning"]
+    assert rows[1][1:8] == ["Ale", "Granskning av x", "KPMG", "2015", "3.1 Bedömning", "7", "Bedömning"]
     assert rows[1][8] == 'Vi bedömer att nämnden, "delvis", har styrt.'
 
 
@@ -49,6 +49,35 @@ def test_kb_search_format(corpus_index, fmt, marker):
     result = CliRunner().invoke(cli, ["search", "långtidsarbetslösa", "-k", "3", "--format", fmt], env=env)
     assert result.exit_code == 0, result.output
     assert marker in result.output and result.output.count("/reports/") >= 3
+
+
+@pytest.mark.slow
+def test_kb_search_writes_permalinks_in_full_under_the_sites_address(corpus_index):
+    """--base-url, or KB_SITE_URL, for links that open from a working paper; without, paths on the site."""
+    from kbcli.main import cli
+
+    cfg = corpus_index.config
+    env = {"KB_DATA_DIR": str(cfg.data_dir), "KB_CACHE_DIR": str(cfg.cache_dir), "KB_MODEL": cfg.model}
+    site = "https://granskning.example.se/arkiv"
+    args = ["search", "långtidsarbetslösa", "-k", "3"]
+    md = CliRunner().invoke(cli, [*args, "--format", "md", "--base-url", site + "/"], env=env)
+    assert md.exit_code == 0, md.output
+    assert md.output.count(f"<{site}/reports/") == 3
+    rows = list(csv.DictReader(io.StringIO(
+        CliRunner().invoke(cli, [*args, "--format", "csv"], env={**env, "KB_SITE_URL": site}).output.lstrip("\ufeff"))))
+    assert len(rows) == 3 and all(r["permalänk"].startswith(f"{site}/reports/") for r in rows)
+    text = CliRunner().invoke(cli, args, env={**env, "KB_SITE_URL": site}).output
+    assert text.count(f"  {site}/reports/") == 3
+    assert CliRunner().invoke(cli, args, env=env).output.count("  /reports/") == 3
+
+
+@pytest.mark.parametrize("url", ["granskning.example.se", "http://host:port", "https://x.se/?a=1"])
+def test_kb_search_refuses_a_base_url_that_is_no_web_address(url):
+    from kbcli.main import cli
+
+    result = CliRunner().invoke(cli, ["search", "kontroll", "--base-url", url])
+    assert result.exit_code == 2 and "--base-url" in result.output and "https://värd" in result.output
+    assert "Traceback" not in result.output
 
 
 def test_kb_search_format_md_refuses_stdin():

@@ -72,6 +72,20 @@ def test_export_markdown_and_csv_with_full_citations(client, chunks, corpus_inde
     assert rows[0]["kommun"] == "Mellerud" and rows[0]["revisionsbyrå"] == "PwC" and rows[0]["år"] == "2024"
 
 
+def test_export_permalinks_use_the_sites_public_address_when_set(corpus_index, chunks):
+    """Behind a proxy the request's host is an internal one; KB_SITE_URL is what readers open."""
+    from dataclasses import replace
+
+    from web import create_app
+
+    config = replace(corpus_index.config, site_url="https://granskning.example.se")
+    client = create_app({"TESTING": True}, config=config, index=corpus_index).test_client()
+    _post(client, "/underlag/add", chunk_id=chunks[0].id)
+    text = client.get("/underlag/underlag.md").get_data(as_text=True)
+    assert f"<https://granskning.example.se/reports/{REPORT}?passage={chunks[0].id}#{chunks[0].id}>" in text
+    assert "localhost" not in text
+
+
 def test_a_passage_that_no_longer_exists_is_shown_not_a_crash(client, app):
     gone = "0" * 64
     with client.session_transaction() as session:

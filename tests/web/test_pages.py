@@ -124,6 +124,21 @@ def test_corpus_page_lists_every_report_sortable(client, corpus_index):
     assert unsorted.status_code == 200 and unsorted.get_data(as_text=True) == page  # the default order
 
 
+def test_corpus_page_sorts_document_types_as_the_table_names_them(fake_index, corpus_copy, shared):
+    """By the Swedish labels the column shows (Övrigt last), not by the codes ("ovrigt" before "protokoll…")."""
+    from tests.conftest import ingest_folder
+    from web import create_app
+
+    plan = shared / "data/real/pdfs/Olofstrom_Handlingsplan_for_klimat_och_energi.pdf"
+    assert not ingest_folder(fake_index, corpus_copy, plan).failed
+    client = create_app({"TESTING": True}, config=fake_index.config, index=fake_index).test_client()
+    page = client.get("/reports?sort=doc_type").get_data(as_text=True)
+    shown = re.findall(r"</a></td><td>([^<]+)</td>", page)
+    assert shown == ["Granskningsrapport"] * 4 + ["Protokollsutdrag", "Övrigt"]
+    descending = client.get("/reports?sort=-doc_type").get_data(as_text=True)
+    assert re.findall(r"</a></td><td>([^<]+)</td>", descending) == shown[::-1]
+
+
 @pytest.mark.parametrize("url", ["/reports?sort=bogus", "/reports?sort=--year"])
 def test_corpus_page_bad_sort_is_400(client, url):
     assert client.get(url).status_code == 400
