@@ -54,11 +54,17 @@ def to_markdown(hits: Sequence[Hit], *, title: str = "Underlag", base_url: str =
     return "\n".join(out)
 
 
+#: Swedish Excel splits a double-clicked CSV file on the list separator of Swedish regional
+#: settings, the semicolon (the comma being the decimal sign); on commas it shows one column.
+CSV_DELIMITER = ";"
+
+
 def to_csv(hits: Sequence[Hit], *, base_url: str = "") -> str:
-    """CSV with a header row, one passage a row; opens in a spreadsheet as UTF-8 (with BOM)."""
+    """CSV with a header row, one passage a row, separated by semicolons: opens in a Swedish
+    spreadsheet in columns and as UTF-8 (with BOM)."""
     buffer = io.StringIO()
     buffer.write("\ufeff")
-    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer = csv.writer(buffer, delimiter=CSV_DELIMITER, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
     for n, hit in enumerate(hits, start=1):
         writer.writerow([n, _cell(hit.kommun or ""), _cell(hit.title), _cell(hit.firm or ""), hit.year or "",

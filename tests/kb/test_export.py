@@ -19,6 +19,12 @@ HIT = Hit(rank=1, score=0.5, chunk_id="abc", report_id="r1", title="Granskning a
           section_type="bedomning", doc_type="granskningsrapport")
 
 
+def _rows(text: str) -> list[list[str]]:
+    """The export as Swedish Excel reads it: UTF-8 with a BOM, semicolons between cells."""
+    assert text.startswith("\ufeff")
+    return list(csv.reader(io.StringIO(text.removeprefix("\ufeff")), delimiter=";"))
+
+
 def test_citation_names_kommun_title_firm_year_section_page():
     assert citation(HIT) == "Ale, ”Granskning av x”, KPMG, 2015, avsnitt ”3.1 Bedömning”, s. 7"
 
@@ -33,14 +39,14 @@ def test_markdown_quotes_each_passage_with_citation_and_permalink():
 
 
 def test_csv_has_a_header_and_one_row_a_passage():
-    rows = list(csv.reader(io.StringIO(to_csv([HIT]).lstrip("\ufeff"))))
+    rows = _rows(to_csv([HIT]))
     assert rows[0][:3] == ["nr", "kommun", "titel"]
     assert rows[1][1:8] == ["Ale", "Granskning av x", "KPMG", "2015", "3.1 Bedömning", "7", "Bedömning"]
     assert rows[1][8] == 'Vi bedömer att nämnden, "delvis", har styrt.'
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("fmt, marker", [("md", "# Sökning: långtidsarbetslösa"), ("csv", "nr,kommun")])
+@pytest.mark.parametrize("fmt, marker", [("md", "# Sökning: långtidsarbetslösa"), ("csv", "nr;kommun")])
 def test_kb_search_format(corpus_index, fmt, marker):
     from kbcli.main import cli
 
@@ -63,9 +69,8 @@ def test_kb_search_writes_permalinks_in_full_under_the_sites_address(corpus_inde
     md = CliRunner().invoke(cli, [*args, "--format", "md", "--base-url", site + "/"], env=env)
     assert md.exit_code == 0, md.output
     assert md.output.count(f"<{site}/reports/") == 3
-    rows = list(csv.DictReader(io.StringIO(
-        CliRunner().invoke(cli, [*args, "--format", "csv"], env={**env, "KB_SITE_URL": site}).output.lstrip("\ufeff"))))
-    assert len(rows) == 3 and all(r["permalänk"].startswith(f"{site}/reports/") for r in rows)
+    header, *rows = _rows(CliRunner().invoke(cli, [*args, "--format", "csv"], env={**env, "KB_SITE_URL": site}).output)
+    assert len(rows) == 3 and all(r[header.index("permalänk")].startswith(f"{site}/reports/") for r in rows)
     text = CliRunner().invoke(cli, args, env={**env, "KB_SITE_URL": site}).output
     assert text.count(f"  {site}/reports/") == 3
     assert CliRunner().invoke(cli, args, env=env).output.count("  /reports/") == 3
@@ -102,7 +107,7 @@ def test_a_passage_over_several_pdf_pages_is_cited_with_its_page_range(shared):
     hit = cite(chunk, report)
     assert (hit.to_dict()["page"], hit.to_dict()["page_end"]) == (18, 21)
     assert citation(hit).endswith(", s. 18–21")
-    assert list(csv.reader(io.StringIO(to_csv([hit]).lstrip("\ufeff"))))[1][6] == "18–21"
+    assert _rows(to_csv([hit]))[1][6] == "18–21"
 
 
 def test_a_csv_cell_a_spreadsheet_would_read_as_a_formula_is_text():
@@ -111,6 +116,6 @@ def test_a_csv_cell_a_spreadsheet_would_read_as_a_formula_is_text():
     text = (CORPUS / "ale-2015-arbetsmarknadsenhet-forsorjningsstod.txt").read_text(encoding="utf-8")
     item = next(line for line in text.splitlines() if line.startswith("- Är eller har varit sjukskrivna"))
     hit = replace(HIT, text=item, section="=HYPERLINK(\"http://x\")", title="+1")
-    row = list(csv.reader(io.StringIO(to_csv([hit]).lstrip("\ufeff"))))[1]
+    row = _rows(to_csv([hit]))[1]
     assert row[8] == "'" + item and row[5] == "'=HYPERLINK(\"http://x\")" and row[2] == "'+1"
-    assert list(csv.reader(io.StringIO(to_csv([HIT]).lstrip("\ufeff"))))[1][8].startswith("Vi bedömer")
+    assert _rows(to_csv([HIT]))[1][8].startswith("Vi bedömer")

@@ -67,7 +67,7 @@ def test_export_markdown_and_csv_with_full_citations(client, chunks, corpus_inde
     assert report.meta.title in text and "Mellerud" in text and "PwC" in text and "2024" in text
     assert text.index(chunks[0].id) < text.index(chunks[1].id)
     rows = list(csv.DictReader(io.StringIO(client.get("/underlag/underlag.csv").get_data(as_text=True)
-                                           .lstrip("\ufeff"))))
+                                           .lstrip("\ufeff")), delimiter=";"))
     assert [r["permalänk"].rsplit("#", 1)[1] for r in rows] == [c.id for c in chunks[:2]]
     assert rows[0]["kommun"] == "Mellerud" and rows[0]["revisionsbyrå"] == "PwC" and rows[0]["år"] == "2024"
 
