@@ -26,8 +26,9 @@ from kb.search import chunk_metadata
 #: Bumped when reading changes what a document gives, so the next ingest reads every document again.
 #: 2: line vectors (kb/lines.py); 3: file-name titles, no state audited body, no table row a heading;
 #: 4: no goal, rule or lead-in sentence a heading, two years in a file-name title a span (2020–2050);
-#: 5: a Markdown report's first # heading its title, a PDF passage's pages those holding its text (page_end).
-PIPELINE_VERSION = "5"
+#: 5: a Markdown report's first # heading its title, a PDF passage's pages those holding its text (page_end);
+#: 6: no chart label a heading.
+PIPELINE_VERSION = "6"
 _VALID_ID = re.compile(r"[a-z0-9][a-z0-9._-]{0,99}")  # ids are URL path segments: /reports/<id>
 SUFFIXES = {".txt", ".md", ".markdown", ".pdf"}
 #: Office files found in a folder are not skipped silently: each fails, saying to save it as PDF.

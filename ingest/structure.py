@@ -23,10 +23,14 @@ _DATE_LINE = re.compile(
 _CAPTION = re.compile(r"^(figur|tabell|bild|diagram|källa|not|sida|sidan)\s*\d", re.IGNORECASE)
 _FOOTNOTE = re.compile(r"^[\u00b9\u00b2\u00b3\u2070-\u2079]")
 _ANSWER_LINE = re.compile(r"^\w+\s*:\s*(ja|nej|delvis|uppfyll|ej |inte )", re.IGNORECASE)
-#: Cells a PDF's text layer set apart by runs of spaces, a day-month-year date, or a leading percentage.
+#: Cells a PDF's text layer set apart by runs of spaces, a day-month-year date, or a leading percentage;
+#: and a chart's labels: one ending in its percentage ("Ja, jag rapporterade till Helpdesk 25%"), or cut
+#: short with an ellipsis ("Nej, jag vet inte hur man rapporterar sådana…").
 _FIGURES_ROW = re.compile(r"\S {2,}\S.*\S {2,}\S"
                           r"|\b\d{1,2} (?:jan|feb|mar|apr|maj|jun|jul|aug|sep|okt|nov|dec)\w* \d{4}\b"
-                          r"|^\d+(?:[.,]\d+)?\s?%", re.IGNORECASE)
+                          r"|^\d+(?:[.,]\d+)?\s?%|\d\s?%$|…", re.IGNORECASE)
+#: A chart's values: a line opening with two percentages or more ("11%   32%          52% relaterad …").
+_CHART_VALUES = re.compile(r"^(\d+(?:[.,]\d+)?\s?%\s*){2,}")
 _FUNCTION_WORD_END = re.compile(r"\b(och|för|i|av|med|samt|till|på|om|inom|kring|mellan|vid|som|utifrån|att)$")
 #: A modal verb, or a closing "är", makes a line a sentence (a goal, a rule) or the lead-in to a list:
 #: never an unnumbered heading.
@@ -110,8 +114,11 @@ def _looks_like_title(title: str) -> bool:
 
 
 def _is_body(line: str) -> bool:
-    """A paragraph, list or table line: what a heading has to be followed by."""
+    """A paragraph, list or table line: what a heading has to be followed by (a chart's values are not:
+    the line above them is one of its labels)."""
     s = line.strip()
+    if _CHART_VALUES.match(s):
+        return False
     if _BULLET.match(s) or "\t" in s or s.startswith("|"):
         return True
     return len(s) >= 60 or (len(s) >= 15 and s[-1] in ".:?!") or bool(len(s) >= 30 and re.search(r"\w[.!?]\s+\w", s))

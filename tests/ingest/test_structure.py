@@ -234,3 +234,20 @@ def test_goals_rules_and_lead_ins_in_a_pdf_are_no_headings(name: str, kept: set,
     titles = {s.title for s in find_sections(read_document(SHARED / "data/real/pdfs" / name).text)}
     assert kept <= titles
     assert not sentences & titles
+
+
+@needs_shared
+def test_a_charts_labels_in_the_text_are_no_headings() -> None:
+    """Kungsbacka's survey charts came through as text: answer labels ending in their share or cut short
+    ("Nej, jag visste inte att jag skulle rapportera… 9%"), statements above their values ("Jag får
+    tillräcklig utbildning i informationssäkerhet" over "11%   32%   52%"). Passages under them were cited
+    as sections of those names; they belong to the section the chart is in."""
+    from ingest.readers import read_document
+
+    text = read_document(SHARED / "data/real/audits/kungsbacka_2023_informationssakerhet_i_praktiken.md").text
+    sections = find_sections(text, markdown=True)
+    titles = [s.title for s in sections]
+    assert not [t for t in titles if "%" in t or "…" in t or t.startswith("Jag ")]
+    chart = text.index("Nej, jag visste inte att jag skulle rapportera… 9%")
+    assert next(s for s in reversed(sections) if s.start <= chart).title == "Iakttagelser och analys"
+    assert {"Iakttagelser och analys", "Utbildning och medvetenhet", "Frågor om e-postmeddelandet"} <= set(titles)
