@@ -21,6 +21,8 @@ _BLOCK_BREAK = re.compile(r"\n\s*")  # readers put one paragraph or list item on
 _SENTENCE_END = re.compile(r"(?<=[.!?:;])[\"”’)]*\s+(?=[\"“(]?[A-ZÅÄÖÉ0-9])")
 _WHITESPACE = re.compile(r"\s+")
 _CONTENTS_HEADING = re.compile(r"(innehåll|innehållsförteckning):?", re.IGNORECASE)
+#: A contents entry's page number: 1-3 digits after a word ("Klimathjältar 09", not "2020-2050" or "5 %").
+_PAGE_NUMBER_END = re.compile(r"[^\W\d]\S*\s+\d{1,3}$")
 
 
 @dataclass(frozen=True)
@@ -157,7 +159,11 @@ def is_contents_entry(line: str) -> bool:
 
 def is_table_of_contents(text: str) -> bool:
     """Whether a passage is mostly a table of contents: the report page shows it, but it names
-    every subject and answers none, so search never returns it."""
+    every subject and answers none, so search never returns it. Under its "Innehåll" heading an
+    entry needs no leader: a laid-out brochure's contents run "Nulägesbeskrivning 15", or several
+    entries to a line ("Förord 05 Varför en klimatstrategi? 07")."""
     lines = [line.strip() for line in text.split("\n") if line.strip()]
+    headed = bool(lines) and bool(_CONTENTS_HEADING.fullmatch(lines[0]))
     lines = [line for line in lines if not _CONTENTS_HEADING.fullmatch(line)]
-    return bool(lines) and sum(map(is_contents_entry, lines)) >= len(lines) / 2
+    entries = sum(is_contents_entry(line) or headed and _PAGE_NUMBER_END.search(line) is not None for line in lines)
+    return bool(lines) and entries >= len(lines) / 2

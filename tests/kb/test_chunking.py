@@ -71,6 +71,33 @@ def test_a_line_of_a_table_of_contents(line: str, entry: bool) -> None:
     assert is_contents_entry(line) is entry
 
 
+@pytest.mark.parametrize(("name", "openings"), [
+    ("Haparanda_klimatstrategi_2020_2050.pdf", ["Innehåll\n\nFörord av Kommunalråd Gunnel Simu 05 Varför"]),
+    ("Simrishamn_Bokslut_2025.pdf", ["Innehåll\n\nVerksamhetsberättelse ....", "17 Finansiella rapporter ...."]),
+    ("Olofstrom_Handlingsplan_for_klimat_och_energi.pdf", []),
+])
+def test_the_tables_of_contents_of_real_pdfs(shared, name, openings):
+    """Leaders or not: a brochure's contents ("Nulägesbeskrivning 15", several entries a line) under its
+    "Innehåll" heading count as much as a report's dotted ones; nothing else in these documents does."""
+    from ingest.readers import read_document
+    from ingest.structure import find_sections
+    from kb.chunking import is_table_of_contents
+
+    document = read_document(shared / "data/real/pdfs" / name, max_bytes=10**8, ocr=False)
+    chunks = chunk_document("r", document, find_sections(document.text, markdown=False))
+    found = [c.text for c in chunks if is_table_of_contents(c.text)]
+    assert len(found) == len(openings) and all(t.startswith(o) for t, o in zip(found, openings, strict=True))
+
+
+def test_under_a_contents_heading_only_page_numbers_make_entries():
+    from kb.chunking import is_table_of_contents
+
+    assert is_table_of_contents("Innehåll\n\nFörord 05 Klimathjältar 09\nNulägesbeskrivning 15\n– vad är skillnaden?")
+    assert not is_table_of_contents("Innehåll\n\nRapporten beskriver granskningen 2019.\nMålet nåddes till 85 %\n"
+                                    "Utsläppen minskade 2020-2050\nSe bilaga.")
+    assert not is_table_of_contents("Nulägesbeskrivning 15\nProduktion 16\nMål till 2030 19")  # no heading
+
+
 @pytest.mark.parametrize(("name", "opening", "pages"), [
     # 29 characters of a chart label end page 17; the passage's 673 others are on page 18
     ("Haparanda_klimatstrategi_2020_2050.pdf", "PÅVERKAN FRÅN KONSUMTION EF Total", (18, 18)),
