@@ -6,15 +6,21 @@ file, keyed by `file`), and a sidecar `<file name>.toml` beside the file.
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 import tomllib
 from functools import lru_cache
 from pathlib import Path
 
 from kb.errors import IngestError
+from kb.models import DOC_TYPES
 
 FOLDER_FILE = "reports.toml"
 KNOWN_KEYS = {"id", "title", "kommun", "year", "date", "firm", "doc_type", "audited_body", "origin",
               "file"}
+#: The years search filters on (web/params.py); a report outside them could never be found by year.
+YEARS = range(1900, 2101)
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 @lru_cache(maxsize=256)
@@ -31,7 +37,48 @@ def _check(entry: dict, where: Path) -> dict:
     unknown = set(entry) - KNOWN_KEYS
     if unknown:
         raise IngestError(f"{where}: okända metadatafält {', '.join(sorted(unknown))}.")
-    return {k: v for k, v in entry.items() if k not in {"file", "origin"}}
+    return checked({k: v for k, v in entry.items() if k not in {"file", "origin"}}, str(where))
+
+
+def checked(fields: dict, where: str) -> dict:
+    """Metadata a person wrote, in the types the catalog keeps (year an int, date ISO text, the rest
+    text). A value that cannot be one is refused, naming the file and the field: it would otherwise
+    stop the ingest with a traceback, or file the report under a year no filter reaches."""
+    out = dict(fields)
+    if out.get("year") not in (None, ""):
+        out["year"] = _year(out["year"], where)
+    if out.get("date") not in (None, ""):
+        out["date"] = _date(out["date"], where)
+    if out.get("doc_type") not in (None, "") and out["doc_type"] not in DOC_TYPES:
+        raise IngestError(f"{where}: fältet doc_type ({out['doc_type']!r}) är ingen dokumenttyp arkivet känner: "
+                          f"ange en av {', '.join(DOC_TYPES)}.")
+    for key in ("title", "kommun", "firm", "audited_body"):
+        if key in out and not isinstance(out[key], str):
+            out[key] = str(out[key])
+    return out
+
+
+def _year(value: object, where: str) -> int:
+    text = str(value).strip()
+    if isinstance(value, bool) or not text.isdecimal() or int(text) not in YEARS:
+        raise IngestError(f"{where}: fältet year ({value!r}) är inget årtal: ange ett år mellan "
+                          f"{YEARS[0]} och {YEARS[-1]}, till exempel 2024.")
+    return int(text)
+
+
+def _date(value: object, where: str) -> str:
+    """A TOML date (2024-03-12 unquoted) or ISO text, as ISO text."""
+    if isinstance(value, dt.datetime):
+        value = value.date()
+    text = value.isoformat() if isinstance(value, dt.date) else str(value).strip()
+    try:
+        valid = bool(_ISO_DATE.fullmatch(text)) and dt.date.fromisoformat(text).year in YEARS
+    except ValueError:
+        valid = False
+    if not valid:
+        raise IngestError(f"{where}: fältet date ({value!r}) är inget datum: ange det som ÅÅÅÅ-MM-DD, "
+                          "till exempel 2024-03-12.")
+    return text
 
 
 def overrides_for(path: Path) -> dict:

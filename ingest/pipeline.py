@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from ingest.overrides import is_metadata_file, overrides_for
+from ingest.overrides import checked, is_metadata_file, overrides_for
 from kb.chunking import chunk_document
 from kb.errors import IngestError, KbError
 from kb.index import Index
@@ -248,11 +248,12 @@ class Pipeline:
         from ingest.metadata import extract_metadata
         from ingest.structure import find_sections
 
-        extracted = extract_metadata(document.text, file_name=path.name, file_metadata=document.metadata,
+        written = document.metadata
+        if written.get("origin") == "front_matter":
+            written = checked(written, f"{path.name}, metadata överst i filen")
+        extracted = extract_metadata(document.text, file_name=path.name, file_metadata=written,
                                      markdown=document.format == "md")
         fields = {k: v for k, v in overrides.items() if k in ReportMeta.__dataclass_fields__}
-        if "year" in fields:
-            fields["year"] = int(fields["year"])
         meta = replace(extracted, **fields)
         if not meta.title:
             meta = replace(meta, title=path.stem)

@@ -238,3 +238,40 @@ def test_an_unusable_id_in_the_metadata_file_is_refused(tmp_path, bad_id):
     (folder / "reports.toml").write_text(f'[[report]]\nfile = "rapport.txt"\nid = "{bad_id}"\n', encoding="utf-8")
     result = kb(tmp_path / "index", "ingest", str(folder))
     assert result.exit_code == 1 and "Ogiltigt id" in result.output and "Traceback" not in result.output
+
+
+@pytest.mark.parametrize(("written", "message"), [
+    ("---\nyear: tjugo\n---\n", "fältet year ('tjugo') är inget årtal"),
+    ("---\nyear: 1800\n---\n", "mellan 1900 och 2100"),
+    ("---\ndate: 12 mars 2024\n---\n", "fältet date ('12 mars 2024') är inget datum"),
+    ("---\ndoc_type: revisionsrapport\n---\n", "ange en av granskningsrapport, missiv"),
+])
+def test_written_metadata_a_catalog_cannot_keep_fails_that_file_alone(folder, tmp_path, written, message):
+    """A Markdown file whose front matter has a year in words (or a sidecar's year = "tjugo") stopped the
+    whole ingest with a traceback; it fails alone, named, and the rest of the folder goes in."""
+    (folder / "a-fel.md").write_text(written + SWEDISH_REPORT, encoding="utf-8")
+    result = kb(tmp_path / "index", "ingest", str(folder))
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "a-fel.md, metadata överst i filen: fältet " in result.output and message in result.output
+    assert set(by_source(tmp_path / "index")) == {"orsa.txt"}
+
+
+@pytest.mark.parametrize(("sidecar", "message"), [
+    ('year = "tjugo"\n', "fältet year ('tjugo') är inget årtal"),
+    ("year = true\n", "fältet year (True) är inget årtal"),
+    ('date = "2024-02-30"\n', "är inget datum"),
+])
+def test_a_sidecar_value_the_catalog_cannot_keep_is_named(folder, tmp_path, sidecar, message):
+    (folder / "orsa.txt.toml").write_text(sidecar, encoding="utf-8")
+    shutil.copy(CORPUS / "ale-2015-arbetsmarknadsenhet-forsorjningsstod.txt", folder / "ale.txt")
+    result = kb(tmp_path / "index", "ingest", str(folder))
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "orsa.txt.toml: fältet " in result.output and message in result.output
+    assert set(by_source(tmp_path / "index")) == {"ale.txt"}
+
+
+def test_a_toml_date_and_a_year_in_text_are_kept_as_the_catalog_keeps_them(folder, tmp_path):
+    (folder / "orsa.txt.toml").write_text('date = 2020-05-04\nyear = "2020"\nfirm = 7\n', encoding="utf-8")
+    assert kb(tmp_path / "index", "ingest", str(folder)).exit_code == 0
+    row = by_source(tmp_path / "index")["orsa.txt"]
+    assert (row["date"], row["year"], row["firm"]) == ("2020-05-04", 2020, "7")
