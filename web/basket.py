@@ -5,6 +5,8 @@ Works without JavaScript: every change is a POST form (with the CSRF token) that
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from flask import Blueprint, Response, current_app, redirect, render_template, request, session
 
 from kb.export import to_csv, to_markdown
@@ -48,9 +50,17 @@ def resolve(ids: list[str]) -> list[tuple[str, Hit | None]]:
 def _back(default: str = "/underlag"):
     """Redirect to the page the form came from; only paths on this site, never another host."""
     target = request.form.get("next", "")
-    if not target.startswith("/") or target.startswith("//") or "\\" in target:
-        target = default
-    return redirect(target, code=303)
+    return redirect(target if _on_this_site(target) else default, code=303)
+
+
+def _on_this_site(target: str) -> bool:
+    """A path on this site, and nothing a browser could read as another host: browsers drop tabs and
+    line breaks from a URL ("/\t/evil.example" becomes "//evil.example") and read "\\" as "/"; a line
+    break would also break the Location header."""
+    if not target.startswith("/") or "\\" in target or any(c.isspace() or not c.isprintable() for c in target):
+        return False
+    parts = urlsplit(target)
+    return not parts.scheme and not parts.netloc and not target.startswith("//")
 
 
 def _bad(message: str):

@@ -116,9 +116,12 @@ def test_basket_bad_input(client, url, form, status):
 
 
 def test_redirects_stay_on_the_site(client, chunks):
-    for target in ("https://evil.example/", "//evil.example/x", "/\\evil.example"):
+    for target in ("https://evil.example/", "//evil.example/x", "/\\evil.example", "/\t/evil.example",
+                   "/\n/evil.example", "/q\n", "/q\r\nSet-Cookie: x=1", "/ /x", "/\u2028x"):
         response = _post(client, "/underlag/add", chunk_id=chunks[0].id, next=target)
-        assert response.headers["Location"].endswith("/underlag")
+        assert response.status_code == 303 and response.headers["Location"] == "/underlag", target
+    response = _post(client, "/underlag/add", chunk_id=chunks[1].id, next="/?q=samverkan%20AF&kommun=Ale#x")
+    assert response.headers["Location"] == "/?q=samverkan%20AF&kommun=Ale#x"
 
 
 def test_unknown_export_format_is_404(client):
