@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
@@ -117,8 +118,10 @@ class SearchResult:
 
 
 def validate(query: str, k: int) -> str:
-    """The query stripped, or BadQuery with a message the user can act on."""
-    query = (query or "").replace("\x00", " ").strip()
+    """The query stripped and composed (NFC: "ö" typed as o + diaeresis, as text pasted on a Mac may
+    be, is the one character the model and the speller know), or BadQuery with a message the user
+    can act on."""
+    query = unicodedata.normalize("NFC", (query or "").replace("\x00", " ")).strip()
     if not query:
         raise BadQuery("Skriv något att söka efter.")
     if len(query) > MAX_QUERY_CHARS:

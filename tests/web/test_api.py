@@ -44,6 +44,18 @@ def test_misspelled_words_are_corrected_and_said_so_unless_spell_is_0(client):
     assert not any("genomförandeplan" in hit["text"] for hit in exact["hits"][:1])
 
 
+def test_a_query_in_decomposed_unicode_searches_as_the_composed_one(client):
+    """Text pasted on a Mac may spell "ö" as o + a combining diaeresis (NFD); it meant the same words."""
+    import unicodedata
+
+    composed = "intern kontroll försörjningsstöd"
+    decomposed = unicodedata.normalize("NFD", composed)
+    assert decomposed != composed
+    nfc, nfd = (client.get("/api/search", query_string={"q": q}).get_json() for q in (composed, decomposed))
+    assert nfd["searched"] == composed and nfd["corrections"] == []
+    assert [h["chunk_id"] for h in nfd["hits"]] == [h["chunk_id"] for h in nfc["hits"]]
+
+
 def test_api_and_cli_agree(client, corpus_index):
     from kb.search import Searcher
 
