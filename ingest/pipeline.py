@@ -27,7 +27,7 @@ from kb.search import chunk_metadata
 #: 2: line vectors (kb/lines.py); 3: file-name titles, no state audited body, no table row a heading;
 #: 4: no goal, rule or lead-in sentence a heading, two years in a file-name title a span (2020–2050);
 #: 5: a Markdown report's first # heading its title, a PDF passage's pages those holding its text (page_end);
-#: 6: no chart label a heading.
+#: 6: no chart label, signature, colophon line or table total a heading.
 PIPELINE_VERSION = "6"
 _VALID_ID = re.compile(r"[a-z0-9][a-z0-9._-]{0,99}")  # ids are URL path segments: /reports/<id>
 SUFFIXES = {".txt", ".md", ".markdown", ".pdf"}

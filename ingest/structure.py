@@ -31,6 +31,12 @@ _FIGURES_ROW = re.compile(r"\S {2,}\S.*\S {2,}\S"
                           r"|^\d+(?:[.,]\d+)?\s?%|\d\s?%$|…", re.IGNORECASE)
 #: A chart's values: a line opening with two percentages or more ("11%   32%          52% relaterad …").
 _CHART_VALUES = re.compile(r"^(\d+(?:[.,]\d+)?\s?%\s*){2,}")
+#: A signature ("Lena Brönnert, projektledare"), a colophon line ("Foton: …", "Tryck: 2013") or a table's
+#: total ("Totalt 226"): lines that stand alone like headings and govern nothing.
+_NOT_A_TITLE = re.compile(
+    r"^[A-ZÅÄÖ][a-zåäöéü]+(?:[ -][A-ZÅÄÖ][a-zåäöéü]+)+, [A-ZÅÄÖa-zåäö][a-zåäö]+(?: [A-ZÅÄÖa-zåäö][a-zåäö]+)*$"
+    r"|^(?i:foto|foton|fotograf|bilder|tryck|layout|illustrationer|omslagsbild|grafisk form|ansvarig utgivare)\s*:"
+    r"|^(?i:totalt|summa)\b.*\d$")
 _FUNCTION_WORD_END = re.compile(r"\b(och|för|i|av|med|samt|till|på|om|inom|kring|mellan|vid|som|utifrån|att)$")
 #: A modal verb, or a closing "är", makes a line a sentence (a goal, a rule) or the lead-in to a list:
 #: never an unnumbered heading.
@@ -173,6 +179,8 @@ def _candidate(lines, i: int, skip: set[int], headers: set[str], markdown: bool)
     if "\t" in body or "§" in body or _FOOTNOTE.match(body) or _ANSWER_LINE.match(title):
         return None
     if _BULLET.match(body) or _DATE_LINE.match(title) or _SENTENCE_VERB.search(title) or not _looks_like_title(title):
+        return None
+    if _NOT_A_TITLE.match(title):
         return None
     if re.match(r"^[\d\s.,:%§/-]+$", title) or _FIGURES_ROW.search(body) or len(re.findall(r"\d+", title)) >= 3:
         return None  # a row of a table or of key figures, as a PDF's text layer gives them

@@ -251,3 +251,24 @@ def test_a_charts_labels_in_the_text_are_no_headings() -> None:
     chart = text.index("Nej, jag visste inte att jag skulle rapportera… 9%")
     assert next(s for s in reversed(sections) if s.start <= chart).title == "Iakttagelser och analys"
     assert {"Iakttagelser och analys", "Utbildning och medvetenhet", "Frågor om e-postmeddelandet"} <= set(titles)
+
+
+@needs_shared
+@pytest.mark.parametrize(("name", "kept", "lines"), [
+    ("seeds/003_38332d4cff676a59.txt", {"Rekommendationer", "Bedömning"},
+     {"Markus Zackrisson, uppdragsledare", "Lena Brönnert, projektledare"}),
+    ("data/real/pdfs/Haparanda_klimatstrategi_2020_2050.pdf", {"Innehåll"},
+     {"Sofia Larsson, Klimatstrateg Haparanda stad", "Tryck: 2013",
+      "Foton: Sofia Larsson, Chris Steel-Perkins och Kari Pistokoski"}),
+    ("data/real/pdfs/Simrishamn_Bokslut_2025.pdf", {"Driftredovisning"}, {"Totalt 226"}),
+    ("data/real/pdfs/Vansbro_Energi_och_klimatplan.pdf", {"Övriga åtgärder, ingående i fler mål"}, set()),
+])
+def test_signatures_colophons_and_totals_are_no_headings(name: str, kept: set, lines: set) -> None:
+    """Ödeshög's report ends with its authors' signatures, and a footnote after them was cited under
+    "Lena Brönnert, projektledare"; a brochure's credits and a table's total stand alone the same way."""
+    from ingest.readers import read_document
+
+    document = read_document(SHARED / name)
+    titles = {s.title for s in find_sections(document.text, markdown=False)}
+    assert kept <= titles
+    assert not lines & titles
