@@ -209,7 +209,7 @@ def search(config: Config, query: str | None, k: int, as_json: bool, from_stdin:
 
 def _print_hits(result, base_url: str = "") -> None:
     from kb.export import page_range, permalink
-    from kb.highlight import without_line_breaks
+    from kb.highlight import plain_text
 
     if not result.hits:
         click.echo("Inga träffar.")
@@ -220,7 +220,7 @@ def _print_hits(result, base_url: str = "") -> None:
             where += f", s. {page_range(hit.page, hit.page_end)}"
         click.echo(click.style(f"{hit.rank}. [{hit.score:.3f}] {cite}", bold=True))
         click.echo(f"   {where}  {permalink(hit, base_url)}")
-        excerpt = " ".join(without_line_breaks(hit.text).split())
+        excerpt = " ".join(plain_text(hit.text).split())
         click.echo(f"   {excerpt[:400]}{'…' if len(excerpt) > 400 else ''}\n")
 
 

@@ -9,7 +9,7 @@ from flask import Blueprint, render_template, request, send_file, url_for
 from kb.analysis import looks_english
 from kb.errors import BadQuery, NotFound, StoreUnavailable
 from kb.export import page_range
-from kb.highlight import excerpt, without_line_breaks
+from kb.highlight import excerpt, plain_text
 from kb.models import DOC_TYPE_LABELS, SECTION_TYPE_LABELS
 from kb.search import Filters
 from web.errors import UNAVAILABLE, error_page
@@ -36,7 +36,7 @@ def page_range_filter(page: int | None, page_end: int | None = None) -> str:
 
 @pages.app_template_filter("without_line_breaks")
 def without_line_breaks_filter(text: str) -> str:
-    return without_line_breaks(text)
+    return plain_text(text)
 
 
 @pages.app_template_filter("doc_type_label")
