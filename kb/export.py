@@ -20,6 +20,18 @@ def page_range(page: int | None, page_end: int | None = None) -> str:
     return f"{page}–{page_end}" if page_end and page_end > page else str(page)
 
 
+def pages_phrase(numbers: list[int]) -> str:
+    """Page numbers as Swedish prose, runs joined: "Sidan 3", "Sidorna 2–12" or "Sidorna 2, 5–7"."""
+    runs: list[list[int]] = []
+    for n in sorted(numbers):
+        if runs and n == runs[-1][1] + 1:
+            runs[-1][1] = n
+        else:
+            runs.append([n, n])
+    joined = ", ".join(page_range(a, b) for a, b in runs)
+    return f"Sidan {joined}" if len(numbers) == 1 else f"Sidorna {joined}"
+
+
 def citation(hit: Hit) -> str:
     """One line that lets a reader find the passage: kommun, title, firm, year, section, page."""
     parts = [hit.kommun or "Okänd kommun", f"”{hit.title}”"]
