@@ -231,6 +231,11 @@ class Catalog:
             found.update((row["id"], _report(row)) for row in rows)
         return found
 
+    def pages(self, report_id: str) -> tuple[Page, ...]:
+        """A report's page spans alone, without reading its text."""
+        rows = self._query("SELECT pages FROM reports WHERE id = ?", (report_id,))
+        return tuple(Page(*p) for p in json.loads(rows[0]["pages"])) if rows else ()
+
     def report_text(self, report_id: str) -> tuple[str, tuple[Page, ...], tuple[str, ...]]:
         rows = self._query("SELECT text, pages, warnings FROM reports WHERE id = ?", (report_id,))
         row = rows[0]

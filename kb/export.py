@@ -6,7 +6,7 @@ import csv
 import io
 from collections.abc import Sequence
 
-from kb.highlight import without_line_breaks
+from kb.highlight import plain_text
 from kb.models import SECTION_TYPE_LABELS, Hit
 
 CSV_COLUMNS = ("nr", "kommun", "titel", "revisionsbyrå", "år", "avsnitt", "sida", "avsnittstyp",
@@ -18,6 +18,18 @@ def page_range(page: int | None, page_end: int | None = None) -> str:
     if not page:
         return ""
     return f"{page}–{page_end}" if page_end and page_end > page else str(page)
+
+
+def pages_phrase(numbers: list[int]) -> str:
+    """Page numbers as Swedish prose, runs joined: "Sidan 3", "Sidorna 2–12" or "Sidorna 2, 5–7"."""
+    runs: list[list[int]] = []
+    for n in sorted(numbers):
+        if runs and n == runs[-1][1] + 1:
+            runs[-1][1] = n
+        else:
+            runs.append([n, n])
+    joined = ", ".join(page_range(a, b) for a, b in runs)
+    return f"Sidan {joined}" if len(numbers) == 1 else f"Sidorna {joined}"
 
 
 def citation(hit: Hit) -> str:
@@ -36,7 +48,7 @@ def permalink(hit: Hit, base_url: str = "") -> str:
 
 
 def _quote(text: str) -> str:
-    lines = [" ".join(line.split()) for line in without_line_breaks(text).strip().splitlines()]
+    lines = [" ".join(line.split()) for line in plain_text(text).strip().splitlines()]
     return "\n".join(f"> {line}" if line else ">" for line in lines)
 
 
@@ -70,7 +82,7 @@ def to_csv(hits: Sequence[Hit], *, base_url: str = "") -> str:
         writer.writerow([n, _cell(hit.kommun or ""), _cell(hit.title), _cell(hit.firm or ""), hit.year or "",
                          _cell(hit.section), page_range(hit.page, hit.page_end),
                          SECTION_TYPE_LABELS.get(hit.section_type, hit.section_type),
-                         _cell(" ".join(without_line_breaks(hit.text).split())), permalink(hit, base_url)])
+                         _cell(" ".join(plain_text(hit.text).split())), permalink(hit, base_url)])
     return buffer.getvalue()
 
 

@@ -22,9 +22,21 @@ if TYPE_CHECKING:
 LINE_BREAK = re.compile(r"(?i)<br\s*/?>")
 
 
-def without_line_breaks(text: str) -> str:
-    """A table cell's `<br>` as a space: excerpts and exports are plain text, never showing the tag."""
-    return LINE_BREAK.sub(" ", text)
+#: A Markdown link or image, "[Tabell 216-1](handlingar.tabeller/216-1.csv)": its text is what a reader reads.
+MARKDOWN_LINK = re.compile(r"!?\[([^\]\n]*)\]\([^)\s]*\)")
+#: A Markdown table's delimiter row, "| --- | :---: |": no content.
+TABLE_RULE = re.compile(r"(?m)^[ \t]*\|?(?:[ \t]*:?-{3,}:?[ \t]*\|)+[ \t]*(?::?-{3,}:?[ \t]*)?$")
+#: The pipes that open and close a table row, and those between its cells.
+ROW_EDGE = re.compile(r"(?m)^[ \t]*\|[ \t]*|[ \t]*(?<!\\)\|[ \t]*$")
+CELL_SEPARATOR = re.compile(r"[ \t]+(?<!\\)\|[ \t]+")
+
+
+def plain_text(text: str) -> str:
+    """A passage as plain text for excerpts, exports and the terminal: a table cell's `<br>` as a space,
+    a Markdown link as its text, a table row's pipes as a dash between cells a person reads."""
+    text = MARKDOWN_LINK.sub(r"\1", LINE_BREAK.sub(" ", text))
+    text = ROW_EDGE.sub("", TABLE_RULE.sub("", text))
+    return CELL_SEPARATOR.sub(" – ", text)
 
 
 def fold(word: str) -> str:
@@ -47,7 +59,7 @@ def highlight(text: str, query: str, spans: list[tuple[int, int]] | None = None,
 
 def excerpt(text: str, query: str, width: int = 480, decompounder: Decompounder | None = None) -> Markup:
     """At most `width` characters of the passage, around its densest run of matches."""
-    text = without_line_breaks(text)
+    text = plain_text(text)
     spans = match_spans(query, text, decompounder) if query.strip() else []
     if len(text) <= width:
         return highlight(text, query, spans)

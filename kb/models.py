@@ -38,6 +38,12 @@ class Page:
     end: int
 
 
+def pages_without_text(pages: tuple[Page, ...]) -> list[int]:
+    """The PDF pages no text was read from (no text layer, OCR off or fruitless): the reader keeps
+    them in the page list with an empty span, so the stored list says which a reader will not find."""
+    return [page.number for page in pages if page.start == page.end]
+
+
 #: A page holds a real share of a passage with a fifth of its characters, or this many (a few lines).
 REAL_SHARE = 0.2
 REAL_SHARE_CHARS = 100
@@ -105,6 +111,10 @@ class ReportMeta:
     audited_body: str | None = None
 
 
+#: The answers a revisionsfråga can be given, as extraction writes them (`ingest.findings.normalise_answer`).
+ANSWERS = ("ja", "nej", "delvis", "uppfyllt", "delvis uppfyllt", "ej uppfyllt")
+
+
 @dataclass(frozen=True)
 class Finding:
     """A revisionsfråga with its answer, or a rekommendation, cited to its passage."""
@@ -112,7 +122,7 @@ class Finding:
     report_id: str
     kind: str  # "revisionsfraga" or "rekommendation"
     text: str
-    answer: str | None  # ja / nej / delvis / uppfyllt / delvis uppfyllt / ej uppfyllt
+    answer: str | None  # one of ANSWERS
     start: int
     end: int
 

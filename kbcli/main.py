@@ -117,7 +117,7 @@ def remove(config: Config, report_ids: tuple[str, ...]) -> None:
 
     index = _open_index(config)
     failed = False
-    for report_id in report_ids:
+    for report_id in dict.fromkeys(report_ids):  # an id named twice is removed once
         try:
             report = remove_report(index, report_id)
         except KbError as exc:
@@ -209,7 +209,7 @@ def search(config: Config, query: str | None, k: int, as_json: bool, from_stdin:
 
 def _print_hits(result, base_url: str = "") -> None:
     from kb.export import page_range, permalink
-    from kb.highlight import without_line_breaks
+    from kb.highlight import plain_text
 
     if not result.hits:
         click.echo("Inga träffar.")
@@ -220,7 +220,7 @@ def _print_hits(result, base_url: str = "") -> None:
             where += f", s. {page_range(hit.page, hit.page_end)}"
         click.echo(click.style(f"{hit.rank}. [{hit.score:.3f}] {cite}", bold=True))
         click.echo(f"   {where}  {permalink(hit, base_url)}")
-        excerpt = " ".join(without_line_breaks(hit.text).split())
+        excerpt = " ".join(plain_text(hit.text).split())
         click.echo(f"   {excerpt[:400]}{'…' if len(excerpt) > 400 else ''}\n")
 
 
@@ -288,16 +288,26 @@ def _report_dict(report) -> dict:
 def findings(config: Config, as_json: bool, kommun: tuple[str, ...]) -> None:
     """List extracted revisionsfrågor (with answers) and rekommendationer."""
     from kb.findings import finding_dicts
+    from kb.models import SECTION_TYPE_LABELS
 
     index = _open_index(config)
+    known = index.catalog.distinct_values()["kommun"]
+    unknown = [name for name, spelled in zip(kommun, index.catalog.kommun_names(kommun), strict=True)
+               if spelled not in known]
+    for name in unknown:
+        click.echo(f"Kommunen {name!r} finns inte i arkivet. Kommuner i arkivet: {', '.join(known) or 'inga'}.",
+                   err=True)
     rows = finding_dicts(index.catalog.findings(list(kommun)), index.catalog)
     if as_json:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
-        return
-    for row in rows:
+    elif not rows and not unknown:
+        click.echo("Inga revisionsfrågor eller rekommendationer extraherade.", err=True)
+    for row in [] if as_json else rows:
         answer = f" [{row['answer']}]" if row["answer"] else ""
-        click.echo(f"{row['kommun'] or '?'} {row['year'] or ''} · {row['kind']}{answer}: {row['text']}"
-                   f"\n   {row['url']}")
+        click.echo(f"{row['kommun'] or '?'} {row['year'] or ''} · {SECTION_TYPE_LABELS[row['kind']]}{answer}: "
+                   f"{row['text']}\n   {row['url']}")
+    if unknown:
+        sys.exit(1)
 
 
 @cli.command("eval")

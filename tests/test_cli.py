@@ -144,6 +144,31 @@ def test_reports_lists_metadata_and_counts(fake_index, corpus_copy):
     assert ale["chunks"] > 5 and ale["source"].endswith(".txt")
 
 
+def test_findings_say_which_kommun_the_archive_lacks_and_label_kinds_as_the_site(fake_index, corpus_copy):
+    """`kb findings --kommun Stockholm` printed nothing and exited 0, and kinds read 'revisionsfraga'."""
+    CliRunner().invoke(cli, ["ingest", str(corpus_copy)], env=_env(fake_index))
+    missing = CliRunner().invoke(cli, ["findings", "--kommun", "Stockholm"], env=_env(fake_index))
+    assert missing.exit_code == 1 and missing.stdout == ""
+    assert ("Kommunen 'Stockholm' finns inte i arkivet. Kommuner i arkivet: Ale, Mellerud, Orsa, Strömsund, "
+            "Ödeshög.") in missing.stderr
+    found = CliRunner().invoke(cli, ["findings", "--kommun", "mellerud"], env=_env(fake_index))
+    assert found.exit_code == 0 and found.stderr == ""
+    assert "Mellerud 2024 · Revisionsfråga [ja]: " in found.stdout and "Rekommendation: " in found.stdout
+    assert "revisionsfraga" not in found.stdout
+    as_json = json.loads(CliRunner().invoke(cli, ["findings", "--kommun", "Mellerud", "--json"],
+                                            env=_env(fake_index)).stdout)
+    assert {row["kind"] for row in as_json} == {"revisionsfraga", "rekommendation"}
+
+
+def test_remove_names_the_same_report_twice_and_removes_it_once(fake_index, corpus_copy):
+    """`kb remove orsa orsa` removed it, then said 'FEL … finns inte' and exited 1."""
+    CliRunner().invoke(cli, ["ingest", str(corpus_copy)], env=_env(fake_index))
+    result = CliRunner().invoke(cli, ["remove", "orsa-2015-resurscentrum", "orsa-2015-resurscentrum"],
+                                env=_env(fake_index))
+    assert result.exit_code == 0 and result.stderr == ""
+    assert result.stdout.count("Borttagen: orsa-2015-resurscentrum") == 1
+
+
 def test_eval_prints_the_three_methods_side_by_side(fake_index, corpus_copy):
     from pathlib import Path
 

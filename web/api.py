@@ -7,6 +7,7 @@ import os
 from flask import Blueprint, jsonify, request
 
 from kb.errors import BadQuery, KbError, NotFound, StoreUnavailable
+from kb.models import pages_without_text
 from web.errors import UNAVAILABLE, respond_error
 from web.errors import json_error as _error
 from web.params import (
@@ -69,7 +70,8 @@ def report(report_id: str):
     found = index().catalog.report(report_id)
     if found is None:
         raise NotFound(f"Rapporten {report_id!r} finns inte i arkivet.")
-    return jsonify(_report(found))
+    pages = index().catalog.pages(report_id)
+    return jsonify({**_report(found), "page_count": len(pages), "pages_without_text": pages_without_text(pages)})
 
 
 @api.get("/healthz")
@@ -103,11 +105,14 @@ def similar(chunk_id: str):
 @api.get("/api/compare")
 def compare():
     from web.workflows import compare as compare_reports
+    from web.workflows import report_ref
 
     reject_unknown(request.args, {"q", "spell"})
-    rows, spelling = compare_reports(request.args.get("q", ""), spell=parse_spell(request.args))
+    comparison = compare_reports(request.args.get("q", ""), spell=parse_spell(request.args))
+    spelling = comparison.spelling
     return jsonify({"query": spelling.typed, "searched": spelling.searched,
-                    "reports": [r.to_dict() for r in rows]})
+                    "reports": [r.to_dict() for r in comparison.rows],
+                    "without_passage": [report_ref(r) for r in comparison.without_passage]})
 
 
 @api.get("/api/register")

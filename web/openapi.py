@@ -49,6 +49,9 @@ REPORT = {
         "doc_type": {"type": "string"}, "audited_body": _NULLABLE_STR,
         "chunks": {"type": "integer", "minimum": 0},
         "format": {"type": "string", "enum": ["pdf", "md", "txt"]}, "url": {"type": "string"},
+        "page_count": {"type": "integer", "minimum": 0, "description": "PDF pages (one report only)"},
+        "pages_without_text": {"type": "array", "items": {"type": "integer"},
+                               "description": "PDF pages no text was read from (one report only)"},
     },
 }
 
@@ -146,15 +149,27 @@ COMPARE_RESULT = {
         "required": ["report_id", "kommun", "year", "firm", "best", "bedomning", "answers", "rekommendationer"],
         "properties": {"report_id": {"type": "string"}, "kommun": _NULLABLE_STR, "year": _NULLABLE_INT,
                        "firm": _NULLABLE_STR, "best": _NULLABLE_HIT, "bedomning": _NULLABLE_HIT,
-                       "answers": _FINDINGS, "rekommendationer": _FINDINGS}}}},
+                       "crowded_out": {"type": "boolean", "description": (
+                           "The topic's candidates held none of its passages; `best` is from a search of "
+                           "its kommun, whose score does not compare with the others: listed after them")},
+                       "answers": _FINDINGS, "rekommendationer": _FINDINGS}}},
+                   "without_passage": {
+                       "type": "array", "description": "Reports with no passage on the topic: not compared",
+                       "items": {"type": "object", "required": ["report_id", "kommun", "year", "title", "url"],
+                                 "properties": {"report_id": {"type": "string"}, "kommun": _NULLABLE_STR,
+                                                "year": _NULLABLE_INT, "firm": _NULLABLE_STR,
+                                                "title": {"type": "string"}, "url": {"type": "string"}}}}},
 }
 
 JOB = {
     "type": "object", "required": ["id", "status", "done", "url"],
     "properties": {"id": {"type": "string"}, "file_name": {"type": "string"},
                    "original_name": {"type": "string"}, "status": {"type": "string"},
-                   "message": {"type": "string"}, "report_id": _NULLABLE_STR,
+                   "message": {"type": "string"}, "label": {"type": "string", "description": "The status in Swedish"},
+                   "report_id": _NULLABLE_STR,
                    "created": {"type": "number"}, "done": {"type": "boolean"}, "url": {"type": "string"},
+                   "warnings": {"type": "array", "items": {"type": "string"},
+                                "description": "What ingest noticed, in Swedish (pages without a text layer)"},
                    "report_url": _NULLABLE_STR},
 }
 

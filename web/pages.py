@@ -8,9 +8,9 @@ from flask import Blueprint, render_template, request, send_file, url_for
 
 from kb.analysis import looks_english
 from kb.errors import BadQuery, NotFound, StoreUnavailable
-from kb.export import page_range
-from kb.highlight import excerpt, without_line_breaks
-from kb.models import DOC_TYPE_LABELS, SECTION_TYPE_LABELS
+from kb.export import page_range, pages_phrase
+from kb.highlight import excerpt, plain_text
+from kb.models import DOC_TYPE_LABELS, SECTION_TYPE_LABELS, pages_without_text
 from kb.search import Filters
 from web.errors import UNAVAILABLE, error_page
 from web.params import index, parse_same_report, parse_search_args, parse_spell, searcher
@@ -36,7 +36,7 @@ def page_range_filter(page: int | None, page_end: int | None = None) -> str:
 
 @pages.app_template_filter("without_line_breaks")
 def without_line_breaks_filter(text: str) -> str:
-    return without_line_breaks(text)
+    return plain_text(text)
 
 
 @pages.app_template_filter("doc_type_label")
@@ -140,8 +140,10 @@ def report_page(report_id: str):
     rendered = [(c, render_passage(c.text, report.format)) for c in chunks]
     has_original = report.format == "pdf" and _original(report) is not None
     gone = bool(passage) and all(c.id != passage for c in chunks)  # a permalink from before a re-ingest
+    blank = pages_without_text(catalog.pages(report_id))
     return render_template("report.html", report=report, passages=rendered, passage=passage, gone=gone,
-                           has_original=has_original, marks=_page_marks(chunks))
+                           has_original=has_original, marks=_page_marks(chunks),
+                           blank_pages=pages_phrase(blank) if blank else "")
 
 
 def _page_marks(chunks: list) -> dict[str, tuple[int, int]]:

@@ -11,7 +11,7 @@ import logging
 import threading
 import time
 import uuid
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 from flask import Blueprint, abort, current_app, jsonify, redirect, render_template, request, url_for
@@ -42,6 +42,7 @@ class Job:
     message: str = ""
     report_id: str | None = None
     created: float = 0.0
+    warnings: list[str] = field(default_factory=list)  # what ingest noticed, in Swedish (`kb ingest` prints the same)
 
     @property
     def done(self) -> bool:
@@ -79,10 +80,12 @@ class Jobs:
             try:
                 idx.record_model()
                 outcome = Pipeline(idx).ingest_file(path)
-                job.report_id, job.message, job.status = outcome.report_id, outcome.message, outcome.status
+                job.report_id, job.message, job.warnings = outcome.report_id, outcome.message, list(outcome.warnings)
+                job.status = outcome.status
             except Exception as exc:  # noqa: BLE001 - a job must end, and say why
                 log.exception("upload job %s failed", job.id)
-                job.status, job.message = "failed", f"Oväntat fel vid inläsningen: {exc}"
+                job.message = f"Oväntat fel vid inläsningen: {exc}"
+                job.status = "failed"
 
 
 def jobs() -> Jobs:
@@ -119,7 +122,7 @@ def _save(upload: FileStorage) -> tuple[Path, str]:
 @admin.get("/admin/upload")
 def upload_form():
     _admin_token()
-    return render_template("upload.html", allowed=sorted(ALLOWED))
+    return render_template("upload.html", allowed=sorted(ALLOWED), errors={}, file_name="")
 
 
 def _accept(token: str) -> tuple[Job | None, int, str]:
@@ -140,8 +143,10 @@ def _accept(token: str) -> tuple[Job | None, int, str]:
 def upload():
     _admin_token()
     job, status, message = _accept(request.form.get("token", ""))
-    if job is None:
-        return error_page(status, message)
+    if job is None:  # the form again, the message at the field it is about; a browser never refills a file
+        field_name = "token" if status == 403 else "file"
+        return render_template("upload.html", allowed=sorted(ALLOWED), errors={field_name: message},
+                               file_name=(request.files.get("file") or FileStorage()).filename or ""), status
     return redirect(url_for("admin.job_page", job_id=job.id), code=303)
 
 
@@ -157,11 +162,13 @@ def _job(job_id: str) -> Job | None:
 def job_page(job_id: str):
     if (job := _job(job_id)) is None:
         return error_page(404, JOB_GONE)
+    job = replace(job, warnings=list(job.warnings))  # one moment's state: the ingest thread moves on meanwhile
     return render_template("job.html", job=job, label=STATUS_LABELS.get(job.status, job.status))
 
 
 def _job_json(job: Job) -> dict:
-    return {**asdict(job), "done": job.done, "url": f"/api/admin/jobs/{job.id}",
+    return {**asdict(job), "done": job.done, "label": STATUS_LABELS.get(job.status, job.status),
+            "url": f"/api/admin/jobs/{job.id}",
             "report_url": f"/reports/{job.report_id}" if job.report_id and job.done else None}
 
 

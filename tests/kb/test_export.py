@@ -119,3 +119,21 @@ def test_a_csv_cell_a_spreadsheet_would_read_as_a_formula_is_text():
     row = _rows(to_csv([hit]))[1]
     assert row[8] == "'" + item and row[5] == "'=HYPERLINK(\"http://x\")" and row[2] == "'+1"
     assert _rows(to_csv([HIT]))[1][8].startswith("Vi bedömer")
+
+
+def test_a_markdown_table_passage_exports_as_text_a_person_reads(shared):
+    """Kungsbacka's question table came out as '[Tabell 216-1](handlingar.tabeller/216-1.csv) | Har
+    Kungsbacka …': the link's syntax and the table's pipes in the CSV and Markdown underlag."""
+    from ingest.readers import read_document
+
+    path = shared / "data/real/audits/kungsbacka_2023_informationssakerhet_i_praktiken.md"
+    text = read_document(path, max_bytes=10**8, ocr=False).text
+    start = text.index("[Tabell 216-1](handlingar.tabeller/216-1.csv)")
+    hit = replace(HIT, text=text[start:text.index("\n| ---", start) + 40])
+    cell = _rows(to_csv([hit]))[1][8]
+    assert cell.startswith("Tabell 216-1 Har Kungsbacka kommun en incidenthanteringsprocess som aktiveras")
+    assert "? – Nej. Vår bedömning är det inte finns en" in cell
+    assert not [piece for piece in ("|", "](", "---", "<br") if piece in cell]
+    md = to_markdown([hit])
+    assert "> Tabell 216-1\n>\n> Har Kungsbacka kommun en incidenthanteringsprocess" in md
+    assert "|" not in md.split("## 1.")[1].split("Källa:")[0] and "](handlingar" not in md

@@ -65,3 +65,15 @@ def test_an_excerpt_of_a_markdown_table_cell_shows_no_line_break_tag(shared):
     shown = str(excerpt(cell, "incidenthanteringsprocess"))
     assert "Har Kungsbacka kommun en <mark>incidenthanteringsprocess</mark> som aktiveras" in shown
     assert "br&gt;" not in shown and "<br" not in shown
+
+
+def test_an_excerpt_of_a_markdown_table_shows_a_links_text_and_cells_a_person_reads(shared):
+    from ingest.readers import read_document
+
+    path = shared / "data/real/audits/kungsbacka_2023_informationssakerhet_i_praktiken.md"
+    text = read_document(path, max_bytes=10**8, ocr=False).text
+    start = text.index("[Tabell 216-1](handlingar.tabeller/216-1.csv)")
+    shown = str(excerpt(text[start:start + 700], "incidenthanteringsprocess phishing", width=2000))
+    assert shown.startswith("Tabell 216-1\n\nHar Kungsbacka kommun en <mark>incidenthanteringsprocess</mark> som")
+    assert "attacken? – Nej. Vår bedömning är det inte finns en <mark>incidenthanteringsprocess</mark>" in shown
+    assert "|" not in shown and "](" not in shown

@@ -73,7 +73,7 @@ def test_an_unreadable_file_fails_with_a_swedish_message(admin):
     assert "Misslyckades" in main and "PDF" in main and 'role="alert"' in main, main
 
 
-def test_job_page_refreshes_while_running(admin_app, admin):
+def test_job_page_refreshes_while_running_by_polling_or_without_javascript_by_reloading(admin_app, admin):
     from web.upload import Job, jobs
 
     with admin_app.app_context():
@@ -81,7 +81,12 @@ def test_job_page_refreshes_while_running(admin_app, admin):
         job = Job("a" * 32, "x.txt", "x.txt", status="running")
         registry._jobs[job.id] = job
     page = admin.get(f"/admin/jobs/{job.id}").get_data(as_text=True)
-    assert '<meta http-equiv="refresh" content="2">' in page and "Läses in" in page
+    assert "Läses in" in page
+    # a reload resets a screen reader's place: only without JavaScript; app.js polls the JSON instead
+    assert '<noscript><meta http-equiv="refresh" content="2"></noscript>' in page
+    assert page.count("http-equiv") == 1
+    assert f'class="job-status job-running" data-job-url="/api/admin/jobs/{job.id}">' in page
+    assert admin.get(f"/api/admin/jobs/{job.id}").get_json()["label"] == "Läses in"
 
 
 @pytest.mark.parametrize("kwargs, status", [
@@ -97,6 +102,21 @@ def test_upload_bad_input(admin, kwargs, status):
     response = _upload(admin, data, name, **kwargs)
     assert response.status_code == status
     assert 'role="alert"' in response.get_data(as_text=True)
+
+
+def test_a_wrong_token_shows_the_form_again_with_the_error_at_the_token_field(admin):
+    """A wrong token gave an 'Åtkomst nekad' page with only a link to the search: the form was gone."""
+    response = _upload(admin, REPORT_FILE.read_bytes(), "Orsa 2015.txt", token="fel")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 403
+    assert '<form class="upload"' in page and 'name="csrf_token"' in page
+    assert '<p class="error" id="token-error">Fel eller saknad administratörsnyckel.</p>' in page
+    assert 'aria-invalid="true" aria-describedby="token-error" autofocus>' in page
+    assert "Välj filen igen (Orsa 2015.txt)" in page and 'aria-describedby="file-hint"' in page
+    again = _upload(admin, b"Granskning av x", "rapport.docx")
+    assert again.status_code == 400 and 'aria-invalid="true" aria-describedby="file-error file-hint"' in again.get_data(
+        as_text=True)
+    assert _upload(admin, REPORT_FILE.read_bytes(), "orsa.txt").status_code == 303
 
 
 def test_api_upload_needs_a_bearer_token(admin):
@@ -157,4 +177,27 @@ def test_secret_key_from_the_environment_wins(tmp_path):
     index = Index.open(config)
     assert create_app(config=config, index=index).secret_key == "från-miljön"
     assert not (config.data_dir / "secret_key").exists()
+    index.close()
+
+
+@pytest.mark.slow
+def test_pages_without_text_are_told_on_the_job_page_the_report_page_and_the_api(tmp_path, shared):
+    """SCB-FS-2025-19.pdf has a text layer on page 1 only: `kb ingest` warned of it, the upload job
+    said only 'Tillagd', and the report page and its JSON showed 3 passages with no hint of the rest."""
+    from web import create_app
+
+    config = make_config(tmp_path, admin_token=TOKEN)
+    index = Index.open(config)
+    client = create_app({"TESTING": True}, config=config, index=index).test_client()
+    pdf = shared / "data/real/pdfs/SCB-FS-2025-19.pdf"
+    job_url = _upload(client, pdf.read_bytes(), pdf.name).headers["Location"]
+    page = _wait(client, job_url)
+    assert "Tillagd" in page and "<li>Sidorna 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12 saknar textlager" in page
+    job = client.get(job_url.replace("/admin/jobs/", "/api/admin/jobs/")).get_json()
+    assert job["warnings"] == ["Sidorna 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12 saknar textlager (skannade bilder?)."]
+    report_id = job["report_id"]
+    body = client.get(f"/api/reports/{report_id}").get_json()
+    assert body["page_count"] == 12 and body["pages_without_text"] == list(range(2, 13))
+    shown = client.get(f"/reports/{report_id}").get_data(as_text=True)
+    assert "Sidorna 2–12 saknar textlager (skannade bilder?): deras text finns inte här" in shown
     index.close()
