@@ -110,17 +110,20 @@ def _on_topic_outside(topic: str, reports: list[Report]) -> dict[str, Hit]:
     decompounder = index().lexical.decompounder
     words = _topic_words(topic, decompounder)
     wanted = {r.id for r in reports}
+    places = tuple(sorted({r.meta.kommun for r in reports if r.meta.kommun}))
+    if not words or not places:
+        return {}
+    # one search over all their kommuner, however many: a search per kommun would grow with the archive
+    hits = searcher().search(topic, k=MAX_K, spell=False, filters=Filters(kommun=places)).hits
+    by_report: dict[str, list[Hit]] = {}
+    for hit in hits:
+        if hit.report_id in wanted:
+            by_report.setdefault(hit.report_id, []).append(hit)
     found: dict[str, Hit] = {}
-    for kommun in sorted({r.meta.kommun for r in reports if r.meta.kommun}):
-        hits = searcher().search(topic, k=MAX_K, spell=False, filters=Filters(kommun=(kommun,))).hits
-        by_report: dict[str, list[Hit]] = {}
-        for hit in hits:
-            if hit.report_id in wanted:
-                by_report.setdefault(hit.report_id, []).append(hit)
-        for report_id, mine in by_report.items():
-            held = {t for hit in mine for t in analyze(hit.text, decompounder)}
-            if words and all(group & held for group in words):
-                found[report_id] = mine[0]
+    for report_id, mine in by_report.items():
+        held = {t for hit in mine for t in analyze(hit.text, decompounder)}
+        if all(group & held for group in words):
+            found[report_id] = mine[0]
     return found
 
 
