@@ -110,11 +110,15 @@ class SearchResult:
     corrections: tuple[tuple[str, str], ...] = ()
     #: The kommuner and regioner the query names whose passages were listed first (`Searcher._rank`).
     places_first: tuple[str, ...] = ()
+    #: Whether any word of the query occurs in a passage the filters allow; when none does, the
+    #: hits are only passages near in meaning (the lexical retriever found nothing).
+    words_found: bool = True
 
     def to_dict(self) -> dict:
         """The result as `/api/search` and `kb search --json` give it (facets aside)."""
         return {"query": self.query, "searched": self.searched, "corrections": changes_json(self.corrections),
-                "places_first": list(self.places_first), "hits": [h.to_dict() for h in self.hits]}
+                "places_first": list(self.places_first), "words_found": self.words_found,
+                "hits": [h.to_dict() for h in self.hits]}
 
 
 def validate(query: str, k: int) -> str:
@@ -234,7 +238,7 @@ class Searcher:
             facets = self._facets_beside_filters(query, vector, n, filters, lexical=mode != "dense")
         timings["hits"] = time.perf_counter() - t0
         return SearchResult(typed, hits, facets, timings, searched=query, corrections=corrections,
-                            places_first=places_first)
+                            places_first=places_first, words_found=mode == "dense" or bool(lexical))
 
     def _spelled(self, filters: Filters) -> Filters:
         """The filters with each kommun as the index spells it: 'mellerud' filters on Mellerud."""

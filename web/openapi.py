@@ -118,6 +118,9 @@ SEARCH_RESULT = {
         "places_first": {"type": "array", "items": {"type": "string"},
                          "description": "The kommuner and regioner the query names (\"i Ödeshög\"), whose passages "
                                         "are listed first"},
+        "words_found": {"type": "boolean",
+                        "description": "Whether any word of the query occurs in the archive (within the filters); "
+                                       "false: the hits are only passages near in meaning"},
         "groups": {"type": "array", "items": {"type": "object"}},
         "facets": {"type": "object", "additionalProperties": {
             "type": "object", "additionalProperties": {"type": "integer"}}},

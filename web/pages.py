@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from flask import Blueprint, render_template, request, send_file, url_for
@@ -14,7 +15,7 @@ from kb.models import DOC_TYPE_LABELS, SECTION_TYPE_LABELS, pages_without_text
 from kb.search import Filters
 from web.errors import UNAVAILABLE, error_page
 from web.params import index, parse_same_report, parse_search_args, parse_spell, searcher
-from web.render import render_passage
+from web.render import render_report
 from web.results import facet_groups, group_by_report, label_for, swedish_order, year_options
 
 pages = Blueprint("pages", __name__)
@@ -39,6 +40,12 @@ def without_line_breaks_filter(text: str) -> str:
     return plain_text(text)
 
 
+@pages.app_template_filter("counted")
+def counted(count: int, one: str, many: str) -> str:
+    """A number with its noun in Swedish agreement: "1 träff", "10 träffar"."""
+    return f"{count} {one if count == 1 else many}"
+
+
 @pages.app_template_filter("doc_type_label")
 def doc_type_label(value: str) -> str:
     return label_for("doc_type", value)
@@ -49,6 +56,8 @@ def search_page():
     query, result, error, filters = request.args.get("q", ""), None, None, Filters()
     try:
         query, k, filters = parse_search_args(request.args, strict=False)
+        if filters.kommun:  # the form shows a typed 'odeshog' as the index spells it, checked
+            filters = replace(filters, kommun=index().catalog.kommun_names(filters.kommun))
         if query.strip() or "q" in request.args:
             result = searcher().search(query, k=k, filters=filters, spell=parse_spell(request.args))
     except BadQuery as exc:
@@ -137,12 +146,11 @@ def report_page(report_id: str):
         return error_page(404, f"Rapporten {report_id!r} finns inte i arkivet.")
     passage = request.args.get("passage", "")
     chunks = catalog.chunks_of(report_id)
-    rendered = [(c, render_passage(c.text, report.format)) for c in chunks]
     has_original = report.format == "pdf" and _original(report) is not None
     gone = bool(passage) and all(c.id != passage for c in chunks)  # a permalink from before a re-ingest
     blank = pages_without_text(catalog.pages(report_id))
-    return render_template("report.html", report=report, passages=rendered, passage=passage, gone=gone,
-                           has_original=has_original, marks=_page_marks(chunks),
+    return render_template("report.html", report=report, passages=render_report(chunks, report.format),
+                           passage=passage, gone=gone, has_original=has_original, marks=_page_marks(chunks),
                            blank_pages=pages_phrase(blank) if blank else "")
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.conftest import check_axe, screenshot
+from tests.browser.conftest import check_axe, screenshot, serving
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
@@ -138,6 +138,7 @@ def test_compare_a_topic_across_reports(page):
     ("/register?kind=rekommendation", None),
     ("/reports", "corpus"),
     ("/reports?sort=-year", None),
+    ("/reports/odeshog-2019-forsorjningsstod", None),
     ("/underlag", None),
     ("/finns-inte", None),
 ])
@@ -172,3 +173,74 @@ def test_readable_on_a_phone(browser, live_server):
         overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
         assert overflow <= 1, (path, overflow)
     context.close()
+
+
+def _tab_stops(page, limit: int = 150) -> list[dict]:
+    """Where Tab takes focus from the search box on, until it leaves the page's main part."""
+    page.get_by_label("Vad vill du veta?").focus()
+    stops = []
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        stop = page.evaluate("""() => { const e = document.activeElement;
+            if (!e || !e.closest('main')) return null;
+            return {top: e.getBoundingClientRect().top + window.scrollY, filter: !!e.closest('.filters'),
+                    hit: !!e.closest('li.hit'), text: (e.textContent || e.name || '').trim().slice(0, 40)}; }""")
+        if stop is None:
+            break
+        stops.append(stop)
+    return stops
+
+
+@pytest.mark.parametrize("width", [360, 1280])
+def test_tab_order_follows_the_visual_order_and_meets_the_hits_before_the_filters(browser, live_server, width):
+    context = browser.new_context(base_url=live_server, viewport={"width": width, "height": 800})
+    page = context.new_page()
+    page.goto("/?q=intern+kontroll", timeout=60_000)
+    stops = _tab_stops(page)
+    first_hit = next(i for i, s in enumerate(stops) if s["hit"])
+    first_filter = next(i for i, s in enumerate(stops) if s["filter"])
+    assert first_hit < first_filter, stops[:first_hit + 1]
+    if width == 360:  # one column: each stop is drawn below (or beside) the one before
+        backwards = [(a, b) for a, b in zip(stops, stops[1:], strict=False) if b["top"] < a["top"] - 20]
+        assert not backwards, backwards[:3]
+    context.close()
+
+
+@pytest.fixture(scope="module")
+def wide_documents(tmp_path_factory, shared):
+    """The corpus and the real documents whose contents, tables and long words once widened the page."""
+    from kb.index import Index
+    from tests.conftest import CORPUS, ingest_folder, make_config
+
+    config = make_config(tmp_path_factory.mktemp("wide"), admin_token="nyckel")
+    index = Index.open(config)
+    real = shared / "data" / "real"
+    summary = ingest_folder(index, CORPUS, real / "audits/kungsbacka_2023_informationssakerhet_i_praktiken.md",
+                            real / "pdfs/Simrishamn_Bokslut_2025.pdf", real / "pdfs/Vansbro_Energi_och_klimatplan.pdf")
+    assert not summary.failed
+    yield index
+    index.close()
+
+
+def test_no_page_scrolls_sideways_at_360_px(browser, wide_documents):
+    from web import create_app
+
+    long_word = next(c for c in wide_documents.catalog.chunks_of("vansbro-energi-och-klimatplan")
+                     if "Vidareutbildning/kursverksamhet/Föreläsningar" in c.text[:500])
+    paths = ["/reports/simrishamn-bokslut-2025", "/reports/kungsbacka-2023-informationssakerhet-i-praktiken",
+             "/reports/vansbro-energi-och-klimatplan", f"/similar/{long_word.id}?same_report=1",
+             "/?q=Vidareutbildning+kursverksamhet", "/?q=intern+kontroll&group=report&k=20", "/admin/upload",
+             "/register", "/reports", "/compare?q=informationss%C3%A4kerhet"]
+    app = create_app({"TESTING": True}, config=wide_documents.config, index=wide_documents)
+    with serving(app) as base:
+        context = browser.new_context(base_url=base, viewport={"width": 360, "height": 800})
+        page = context.new_page()
+        for path in paths:
+            page.goto(path, timeout=60_000)
+            overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+            assert overflow <= 0, (path, overflow)
+        page.goto("/reports/kungsbacka-2023-informationssakerhet-i-praktiken")
+        wide = page.locator(".tablewrap").evaluate_all("els => els.filter(e => e.scrollWidth > e.clientWidth).length")
+        assert wide > 0  # its widest tables scroll inside their own box
+        check_axe(page)
+        context.close()

@@ -148,7 +148,7 @@ def test_report_page_offers_similar_and_underlag_for_each_passage(client, corpus
     report_id = "ale-2015-arbetsmarknadsenhet-forsorjningsstod"
     page = client.get(f"/reports/{report_id}").get_data(as_text=True)
     n = len(corpus_index.catalog.chunks_of(report_id))
-    assert page.count(">Liknande avsnitt</a>") == n and page.count("Lägg i underlaget") == n
+    assert page.count(">Liknande avsnitt<") == n and page.count("Lägg i underlaget") == n
 
 
 def test_navigation_is_a_labelled_landmark_with_the_current_page(client):
@@ -201,8 +201,13 @@ def test_a_converted_markdown_report_shows_numbers_tables_and_no_dead_links(fake
     assert not ingest_folder(fake_index, source).failed
     client = create_app({"TESTING": True}, config=fake_index.config, index=fake_index).test_client()
     page = client.get("/reports/kungsbacka-2023-informationssakerhet-i-praktiken").get_data(as_text=True)
-    # "2\. Iakttagelser och analys" keeps its 2, in the contents and over the chapter
-    assert page.count('<ol start="2">\n<li>Iakttagelser och analys') == 2
+    # "2\. Iakttagelser och analys" keeps its 2, in the contents and over the chapter (a heading)
+    assert page.count('<ol start="2">\n<li>Iakttagelser och analys') == 1
+    assert "<h2>2. Iakttagelser och analys</h2>" in page and "<h4>1.4.1 Metod</h4>" in page
+    # every table scrolls in a box of its own, named for a screen reader, so it never widens the page
+    tables = page.count("<table>")
+    assert tables > 2 and page.count('<div class="tablewrap" role="region" tabindex="0" aria-label="Tabell ') == tables
+    assert f'aria-label="Tabell {tables} av {tables}"><table>' in page
     assert '<ol start="3">\n<li>Övergripande' in page and '<ol start="4">\n<li>Samlad' in page
     assert "<ol>\n<li>Iakttagelser och analys" not in page
     # "[Tabell 199-1](handlingar.tabeller/199-1.csv)": the file is not ours, so its name is text
@@ -214,3 +219,103 @@ def test_a_converted_markdown_report_shows_numbers_tables_and_no_dead_links(fake
     assert "<td>Nej. Vår bedömning är det inte finns en<br>\nändamålsenlig krisberedskap" in page
     results = client.get("/?q=incidenthanteringsprocess").get_data(as_text=True)
     assert "en <mark>incidenthanteringsprocess</mark> som" in results and "&lt;br" not in results
+
+
+def _controls(page: str, label: str) -> list[str]:
+    """The names a screen reader gives each link or button with this visible label: label plus hidden text."""
+    return [label + (hidden or "") for hidden in
+            re.findall(rf'>{label}(?:<span class="vh">(.*?)</span>)?</(?:a|button)>', page)]
+
+
+def test_report_section_titles_are_headings_without_skipped_levels(client):
+    page = client.get("/reports/odeshog-2019-forsorjningsstod").get_data(as_text=True)
+    headings = re.findall(r"<h([1-6])>([^<]*)</h\1>", page)
+    assert headings[:3] == [("1", "Försörjningsstöd"), ("2", "Revisionsrapport: Försörjningsstöd – Ödeshögs kommun"),
+                            ("2", "Rekommendationer")]
+    assert ("2", "2. Iakttagelser och bedömningar") in headings
+    at = headings.index(("3", "2.1. Mål och riktlinjer"))
+    assert headings[at + 1] == ("4", "Bedömning")  # the bedömning under 2.1, a level below it
+    assert "<p>1.1. Bakgrund</p>" not in page and "<h3>1.1. Bakgrund</h3>" in page
+    levels = [int(level) for level, _ in headings]
+    assert all(b <= a + 1 for a, b in zip(levels, levels[1:], strict=False))  # no level skipped
+
+
+def test_repeated_controls_on_a_report_each_name_their_passage(client, corpus_index):
+    report_id = "odeshog-2019-forsorjningsstod"
+    page = client.get(f"/reports/{report_id}").get_data(as_text=True)
+    n = len(corpus_index.catalog.chunks_of(report_id))
+    for label in ("Liknande avsnitt", "Lägg i underlaget"):
+        names = _controls(page, label)
+        assert len(names) == len(set(names)) == n, label
+    assert any(re.fullmatch(r"Liknande avsnitt, stycke \d+: 2\.1\. Mål och riktlinjer", name)
+               for name in _controls(page, "Liknande avsnitt"))  # a passage under 2.1 names it
+
+
+@pytest.mark.parametrize("path", ["/?q=samverkan+med+Arbetsf%C3%B6rmedlingen", "/?q=uppf%C3%B6ljning&group=report"])
+def test_repeated_controls_on_search_results_each_name_their_hit(client, path):
+    page = client.get(path).get_data(as_text=True)
+    hits = page.count('class="hit"')
+    for label in ("Öppna stycket i rapporten", "Liknande avsnitt", "Lägg i underlaget"):
+        names = _controls(page, label)
+        assert len(names) == len(set(names)) == hits, (label, names)
+        assert names[0].startswith(f"{label}, träff 1: ")
+
+
+def test_repeated_controls_on_similar_passages_each_name_their_hit(client, corpus_index):
+    chunk = corpus_index.catalog.chunks_of("orsa-2015-resurscentrum")[4]
+    page = client.get(f"/similar/{chunk.id}").get_data(as_text=True)
+    for label in ("Öppna stycket i rapporten", "Liknande avsnitt", "Lägg i underlaget"):
+        names = _controls(page, label)
+        assert len(names) == len(set(names)) == 10, (label, names)
+
+
+def test_counts_agree_in_number_and_a_blank_query_is_no_title(client):
+    assert "<p class=\"summary\" role=\"status\">1 träff för <q>samverkan</q>" in \
+        client.get("/?q=samverkan&k=1").get_data(as_text=True)
+    grouped = client.get("/?q=samverkan&group=report&k=3").get_data(as_text=True)
+    counts = re.findall(r" · (\d+) (stycken?)</p>", grouped)
+    assert counts and all(word == ("stycke" if n == "1" else "stycken") for n, word in counts)
+    assert ("1", "stycke") in counts or sum(int(n) for n, _ in counts) == 3
+    assert '<p class="summary" role="status">1 post</p>' in client.get("/register?q=SIP").get_data(as_text=True)
+    assert "<title>Granskningsarkivet</title>" in client.get("/?q=+++").get_data(as_text=True)
+    assert "<title>Jämför rapporter – Granskningsarkivet</title>" in client.get("/compare?q=+++").get_data(as_text=True)
+
+
+def test_a_typed_kommun_is_checked_as_the_archive_spells_it(client):
+    page = client.get("/?q=samverkan&kommun=odeshog").get_data(as_text=True)
+    assert re.search(r'name="kommun" value="Ödeshög" form="sok" checked>\s*<label[^>]*>Ödeshög <span', page)
+    assert 'value="odeshog"' not in page
+    assert set(re.findall(r'class="cite"><a href="[^"]*">([^:<]*):', page)) == {"Ödeshög"}
+
+
+@pytest.mark.parametrize("query", ["xyzzy qwerty", "中文", "och att det som är"])
+def test_a_query_with_no_word_in_the_archive_says_its_hits_are_only_near_in_meaning(client, query):
+    body = client.get("/api/search", query_string={"q": query}).get_json()
+    assert body["words_found"] is False and body["hits"]  # the dense side still answers
+    page = client.get("/", query_string={"q": query}).get_data(as_text=True)
+    assert "Inget av orden i sökningen finns i arkivet. Träffarna nedan är bara avsnitt som liknar" in page
+
+
+def test_a_query_with_a_word_in_the_archive_is_not_told_otherwise(client):
+    assert client.get("/api/search?q=samverkan+xyzzy").get_json()["words_found"] is True
+    assert "Inget av orden" not in client.get("/?q=samverkan+xyzzy").get_data(as_text=True)
+    assert client.get("/api/search?q=lönestöd").get_json()["words_found"] is True  # in Mellerud's report
+    orsa = client.get("/api/search?q=lönestöd&kommun=Orsa").get_json()
+    assert orsa["words_found"] is False and orsa["hits"]  # not a word of Orsa's report
+    page = client.get("/?q=lönestöd&kommun=Orsa").get_data(as_text=True)
+    assert "Inget av orden i sökningen finns i arkivet med de valda filtren." in page
+
+
+def test_a_citation_line_without_a_firm_starts_with_what_is_known(fake_index, shared):
+    from tests.conftest import ingest_folder
+    from web import create_app
+
+    pdf = shared / "data/real/pdfs/Olofstrom_Handlingsplan_for_klimat_och_energi.pdf"
+    assert not ingest_folder(fake_index, pdf).failed
+    client = create_app({"TESTING": True}, config=fake_index.config, index=fake_index).test_client()
+    chunk = fake_index.catalog.chunks_of("olofstrom-handlingsplan-for-klimat-och-energi")[3]
+    pages = [client.get(path).get_data(as_text=True) for path in
+             ("/?q=klimat", "/?q=klimat&group=report", f"/similar/{chunk.id}?same_report=1")]
+    metas = [m for page in pages for m in re.findall(r'<p class="meta">(.*?)</p>', page, re.S)]
+    assert len(metas) > 20 and not [m for m in metas if m.strip().startswith("·") or m.strip().endswith("·")]
+    assert re.search(r'<p class="meta">\d{4} · \d+ stycken</p>', pages[1])  # the group's header: year, count
