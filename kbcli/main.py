@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 from pathlib import Path
@@ -246,6 +247,11 @@ def serve(config: Config, host: str, port: int, threads: int) -> None:
         raise click.ClickException(_unbindable(host, port, exc)) from exc
     click.echo(f"Granskningsarkivet på http://{host}:{port}/", err=True)
     server.run()
+    uploads = app.extensions.get("kb.jobs")
+    if uploads is not None and not uploads.wait(timeout=0):
+        click.echo("Väntar på att pågående inläsning blir klar (Ctrl-C igen avbryter den) …", err=True)
+        with contextlib.suppress(KeyboardInterrupt):  # the ingest is one transaction: nothing half-written stays
+            uploads.wait(timeout=3600)
 
 
 def _unbindable(host: str, port: int, exc: OSError | ValueError) -> str:

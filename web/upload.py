@@ -56,6 +56,15 @@ class Jobs:
         self._jobs: dict[str, Job] = {}
         self._lock = threading.Lock()
         self._ingest_lock = threading.Lock()
+        self._threads: list[threading.Thread] = []
+
+    def wait(self, timeout: float = 60.0) -> bool:
+        """Wait for every started ingest to end, so whoever closes the index after (a test, a
+        shutdown) never closes it under a running one; False if one still runs after `timeout`."""
+        deadline = time.monotonic() + timeout
+        for thread in list(self._threads):
+            thread.join(max(0.0, deadline - time.monotonic()))
+        return not any(t.is_alive() for t in self._threads)
 
     def get(self, job_id: str) -> Job | None:
         with self._lock:
@@ -68,8 +77,10 @@ class Jobs:
             for old in finished[: max(0, len(self._jobs) - MAX_JOBS)]:
                 del self._jobs[old]  # keep memory bounded; the oldest finished jobs go first
             self._jobs[job.id] = job
-        threading.Thread(target=self._run, args=(idx, job, path), daemon=True,
-                         name=f"ingest-{job.id[:8]}").start()
+        thread = threading.Thread(target=self._run, args=(idx, job, path), daemon=True, name=f"ingest-{job.id[:8]}")
+        with self._lock:
+            self._threads = [t for t in self._threads if t.is_alive()] + [thread]
+        thread.start()
         return job
 
     def _run(self, idx, job: Job, path: Path) -> None:

@@ -22,7 +22,9 @@ def admin_app(tmp_path):
 
     config = make_config(tmp_path, admin_token=TOKEN)
     index = Index.open(config)
-    yield create_app({"TESTING": True, "MAX_CONTENT_LENGTH": 2_000_000}, config=config, index=index)
+    app = create_app({"TESTING": True, "MAX_CONTENT_LENGTH": 2_000_000}, config=config, index=index)
+    yield app
+    assert app.extensions.get("kb.jobs") is None or app.extensions["kb.jobs"].wait()  # never close under an ingest
     index.close()
 
 
