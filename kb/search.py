@@ -121,11 +121,16 @@ class SearchResult:
                 "hits": [h.to_dict() for h in self.hits]}
 
 
+def as_typed(query: str | None) -> str:
+    """The query as the user typed it, stripped (a NUL byte is a space): what results echo back."""
+    return (query or "").replace("\x00", " ").strip()
+
+
 def validate(query: str, k: int) -> str:
     """The query stripped and composed (NFC: "ö" typed as o + diaeresis, as text pasted on a Mac may
     be, is the one character the model and the speller know), or BadQuery with a message the user
     can act on."""
-    query = unicodedata.normalize("NFC", (query or "").replace("\x00", " ")).strip()
+    query = unicodedata.normalize("NFC", as_typed(query))
     if not query:
         raise BadQuery("Skriv något att söka efter.")
     if len(query) > MAX_QUERY_CHARS:
@@ -208,7 +213,7 @@ class Searcher:
                mode: str = "hybrid", spell: bool = True) -> SearchResult:
         """Ranked passages for a query; `mode` picks one retriever alone, for evaluation, and
         `spell=False` searches the words exactly as typed."""
-        typed = query = validate(query, k)
+        typed, query = as_typed(query), validate(query, k)
         if mode not in MODES:
             raise BadQuery(f"Okänt sökläge {mode!r}.")
         filters = self._spelled(filters or Filters())

@@ -179,7 +179,7 @@ def test_findings_filter_by_kommun(audits):
     rows = json.loads(kb(audits, "findings", "--json", "--kommun", "Ale", "--kommun", "Mellerud").stdout)
     assert {r["kommun"] for r in rows} == {"Ale", "Mellerud"}
     text = kb(audits, "findings", "--kommun", "Mellerud").output
-    assert "revisionsfraga [nej]: Sker det en tillfredsställande återrapportering" in text
+    assert "Revisionsfråga [nej]: Sker det en tillfredsställande återrapportering" in text
 
 
 @pytest.mark.skipif(not tesseract_available(), reason="tesseract with Swedish data is not installed")

@@ -52,7 +52,7 @@ def test_a_query_in_decomposed_unicode_searches_as_the_composed_one(client):
     decomposed = unicodedata.normalize("NFD", composed)
     assert decomposed != composed
     nfc, nfd = (client.get("/api/search", query_string={"q": q}).get_json() for q in (composed, decomposed))
-    assert nfd["searched"] == composed and nfd["corrections"] == []
+    assert nfd["searched"] == composed and nfd["corrections"] == [] and nfd["query"] == decomposed  # echoed as typed
     assert [h["chunk_id"] for h in nfd["hits"]] == [h["chunk_id"] for h in nfc["hits"]]
 
 
