@@ -35,8 +35,8 @@ def page_range_filter(page: int | None, page_end: int | None = None) -> str:
     return page_range(page, page_end)
 
 
-@pages.app_template_filter("without_line_breaks")
-def without_line_breaks_filter(text: str) -> str:
+@pages.app_template_filter("plain_text")
+def plain_text_filter(text: str) -> str:
     return plain_text(text)
 
 
