@@ -269,6 +269,12 @@ def test_repeated_controls_on_similar_passages_each_name_their_hit(client, corpu
         assert len(names) == len(set(names)) == 10, (label, names)
 
 
+@pytest.mark.parametrize("path", ["/compare?q=uppföljning+av+försörjningsstöd", "/register?kommun=Ödeshög"])
+def test_repeated_underlag_buttons_on_compare_and_register_each_name_their_passage(client, path):
+    names = _controls(client.get(path).get_data(as_text=True), "Lägg i underlaget")
+    assert len(names) >= 3 and len(names) == len(set(names)), names
+
+
 def test_counts_agree_in_number_and_a_blank_query_is_no_title(client):
     assert "<p class=\"summary\" role=\"status\">1 träff för <q>samverkan</q>" in \
         client.get("/?q=samverkan&k=1").get_data(as_text=True)
