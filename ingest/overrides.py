@@ -13,13 +13,11 @@ from functools import lru_cache
 from pathlib import Path
 
 from kb.errors import IngestError
-from kb.models import DOC_TYPES
+from kb.models import DOC_TYPES, YEARS
 
 FOLDER_FILE = "reports.toml"
 KNOWN_KEYS = {"id", "title", "kommun", "year", "date", "firm", "doc_type", "audited_body", "origin",
               "file"}
-#: The years search filters on (web/params.py); a report outside them could never be found by year.
-YEARS = range(1900, 2101)
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 

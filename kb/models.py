@@ -23,6 +23,9 @@ SECTION_TYPE_LABELS = {
     "rekommendation": "Rekommendation", "svar": "Svar", "ovrigt": "Övrigt",
 }
 
+#: The years a report can be filed under and searched by: ingest refuses others, filters take no others.
+YEARS = range(1900, 2101)
+
 #: Document types a report file can be.
 DOC_TYPES = ("granskningsrapport", "missiv", "svar", "protokollsutdrag", "ovrigt")
 DOC_TYPE_LABELS = {"granskningsrapport": "Granskningsrapport", "missiv": "Missiv", "svar": "Svar",

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify
 
-from kb.models import DOC_TYPES, SECTION_TYPES
+from kb.models import DOC_TYPES, SECTION_TYPES, YEARS
 from kb.search import MAX_K, MAX_QUERY_CHARS
 
 openapi = Blueprint("openapi", __name__)
@@ -89,9 +89,9 @@ SEARCH_PARAMS = [
     {"name": "k", "in": "query", "required": False, "description": "How many hits",
      "schema": {"type": "integer", "minimum": 1, "maximum": MAX_K, "default": 10}},
     {"name": "year_from", "in": "query", "required": False,
-     "schema": {"type": "integer", "minimum": 1900, "maximum": 2100}},
+     "schema": {"type": "integer", "minimum": YEARS[0], "maximum": YEARS[-1]}},
     {"name": "year_to", "in": "query", "required": False,
-     "schema": {"type": "integer", "minimum": 1900, "maximum": 2100}},
+     "schema": {"type": "integer", "minimum": YEARS[0], "maximum": YEARS[-1]}},
     _list_param("kommun", {"type": "string", "maxLength": 200}, "Only these kommuner"),
     _list_param("firm", {"type": "string", "maxLength": 200}, "Only these audit firms"),
     _list_param("section_type", {"type": "string", "enum": list(SECTION_TYPES)},

@@ -8,7 +8,7 @@ from flask import current_app
 from werkzeug.datastructures import MultiDict
 
 from kb.errors import BadQuery
-from kb.models import DOC_TYPES, SECTION_TYPES
+from kb.models import DOC_TYPES, SECTION_TYPES, YEARS
 from kb.search import MAX_K, Filters
 
 LIST_PARAMS = ("kommun", "firm", "section_type", "doc_type", "audited_body")
@@ -45,8 +45,8 @@ def parse_search_args(args: MultiDict, *, strict: bool) -> tuple[str, int, Filte
         raise BadQuery(f"Antalet träffar (k) måste vara mellan 1 och {MAX_K}.")
     year_from, year_to = _int(args, "year_from", None), _int(args, "year_to", None)
     for year in (year_from, year_to):
-        if year is not None and not 1900 <= year <= 2100:
-            raise BadQuery("Årtal måste ligga mellan 1900 och 2100.")
+        if year is not None and year not in YEARS:
+            raise BadQuery(f"Årtal måste ligga mellan {YEARS[0]} och {YEARS[-1]}.")
     if year_from is not None and year_to is not None and year_from > year_to:
         raise BadQuery(f"Från och med år {year_from} ligger efter till och med år {year_to}: byt plats på dem.")
     lists = {name: tuple(v for v in args.getlist(name) if v.strip()) for name in LIST_PARAMS}
