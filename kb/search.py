@@ -216,7 +216,7 @@ class Searcher:
         typed, query = as_typed(query), validate(query, k)
         if mode not in MODES:
             raise BadQuery(f"Okänt sökläge {mode!r}.")
-        filters = self._spelled(filters or Filters())
+        filters = self.spelled(filters or Filters())
         timings: dict[str, float] = {}
         corrections: tuple[tuple[str, str], ...] = ()
         if spell:
@@ -245,7 +245,7 @@ class Searcher:
         return SearchResult(typed, hits, facets, timings, searched=query, corrections=corrections,
                             places_first=places_first, words_found=mode == "dense" or bool(lexical))
 
-    def _spelled(self, filters: Filters) -> Filters:
+    def spelled(self, filters: Filters) -> Filters:
         """The filters with each kommun as the index spells it: 'mellerud' filters on Mellerud."""
         if not filters.kommun:
             return filters
@@ -380,7 +380,7 @@ class Searcher:
         source = self.index.catalog.chunks_by_id([chunk_id]).get(chunk_id)
         if source is None:
             raise NotFound("Stycket finns inte i arkivet.")
-        filters = self._spelled(filters or Filters())
+        filters = self.spelled(filters or Filters())
         vector = self.index.vectors.vector(chunk_id)
         where = filters.chroma_where()
         if not same_report:

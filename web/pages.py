@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 
 from flask import Blueprint, render_template, request, send_file, url_for
@@ -56,8 +55,7 @@ def search_page():
     query, result, error, filters = request.args.get("q", ""), None, None, Filters()
     try:
         query, k, filters = parse_search_args(request.args, strict=False)
-        if filters.kommun:  # the form shows a typed 'odeshog' as the index spells it, checked
-            filters = replace(filters, kommun=index().catalog.kommun_names(filters.kommun))
+        filters = searcher().spelled(filters)  # the form shows a typed 'odeshog' as the index spells it, checked
         if query.strip() or "q" in request.args:
             result = searcher().search(query, k=k, filters=filters, spell=parse_spell(request.args))
     except BadQuery as exc:
