@@ -13,6 +13,11 @@ CSV_COLUMNS = ("nr", "kommun", "titel", "revisionsbyrå", "år", "avsnitt", "sid
                "text", "permalänk")
 
 
+def counted(count: int, one: str, many: str) -> str:
+    """A number with its noun in Swedish agreement: "1 träff", "10 träffar"."""
+    return f"{count} {one if count == 1 else many}"
+
+
 def page_range(page: int | None, page_end: int | None = None) -> str:
     """A passage's pages as a reader cites them: "18", or "18–21" when it runs over several."""
     if not page:

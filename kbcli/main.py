@@ -44,6 +44,7 @@ def ingest(config: Config, paths: tuple[Path, ...], quiet: bool, prune: bool) ->
     from tqdm import tqdm
 
     from ingest.pipeline import Pipeline, discover, passed_over
+    from kb.export import counted
 
     index = _open_index(config)
     files = discover(paths)
@@ -75,8 +76,7 @@ def ingest(config: Config, paths: tuple[Path, ...], quiet: bool, prune: bool) ->
         bar.close()
     removed = _prune(index, [p for p in paths if p.is_dir()]) if prune else None
     counts = {status: summary.count(status) for status in _SUMMARY_WORDS}
-    said = ", ".join(f"{counts[status]} {one if counts[status] == 1 else many}"
-                     for status, (one, many) in _SUMMARY_WORDS.items())
+    said = ", ".join(counted(counts[status], one, many) for status, (one, many) in _SUMMARY_WORDS.items())
     click.echo(
         f"Klart: {said} (added={counts['added']} updated={counts['updated']} "
         f"unchanged={counts['unchanged']} duplicate={counts['duplicate']} failed={counts['failed']}"

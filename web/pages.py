@@ -8,7 +8,7 @@ from flask import Blueprint, render_template, request, send_file, url_for
 
 from kb.analysis import looks_english
 from kb.errors import BadQuery, NotFound, StoreUnavailable
-from kb.export import page_range, pages_phrase
+from kb.export import counted, page_range, pages_phrase
 from kb.highlight import excerpt, plain_text
 from kb.models import DOC_TYPE_LABELS, SECTION_TYPE_LABELS, pages_without_text
 from kb.search import Filters
@@ -40,9 +40,8 @@ def plain_text_filter(text: str) -> str:
 
 
 @pages.app_template_filter("counted")
-def counted(count: int, one: str, many: str) -> str:
-    """A number with its noun in Swedish agreement: "1 träff", "10 träffar"."""
-    return f"{count} {one if count == 1 else many}"
+def counted_filter(count: int, one: str, many: str) -> str:
+    return counted(count, one, many)
 
 
 @pages.app_template_filter("doc_type_label")
